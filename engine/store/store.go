@@ -1,0 +1,190 @@
+// Package store persists hirewire's state: events, their processing
+// outcome, deliveries and their attempts, object snapshots and the API
+// budget. Store is the contract; Open picks the implementation from a URL
+// ("sqlite:./data/hirewire.db", later "postgres://…").
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"time"
+
+	"github.com/hirewire/hirewire/engine/event"
+)
+
+// Sentinel errors. Callers compare with errors.Is.
+var (
+	// ErrNotFound: no record has that id. Answer 404.
+	ErrNotFound = errors.New("not found")
+	// ErrUnavailable: the store cannot take writes now (closed, disk
+	// error). Ingest answers 503 so the sender retries.
+	ErrUnavailable = errors.New("store unavailable")
+	// ErrLeaseLost: the claim on a record expired and someone else may
+	// have it; drop the work without writing.
+	ErrLeaseLost = errors.New("lease lost")
+)
+
+// Event statuses.
+const (
+	StatusPending   = "pending"         // waiting to be processed (maybe held by NotBefore)
+	StatusWaiting   = "waiting_for_api" // needs an object it cannot fetch yet
+	StatusProcessed = "processed"       // rules evaluated, deliveries created
+	StatusFailed    = "failed"          // could not be processed (bad body); kept for inspection
+)
+
+// Delivery statuses.
+const (
+	DeliveryPending   = "pending"   // due at NextAt
+	DeliveryDelivered = "delivered" // an attempt succeeded
+	DeliveryDead      = "dead"      // permanent failure or attempts exhausted
+)
+
+// Store is the persistence contract. Every method is safe for concurrent
+// use. Writes that return nil are durable (committed and fsync'd).
+type Store interface {
+	// Ingest records e durably unless an event with e.DedupKey was received
+	// less than window ago: then nothing new is stored, dup is true, id is
+	// the first event's id, and the first event's LastSeenAt becomes
+	// e.ReceivedAt; if the first is still pending and hold > 0, its
+	// NotBefore moves to e.ReceivedAt+hold (debounce: the burst collapses
+	// and is processed once, after it ends). A new event gets NotBefore =
+	// e.ReceivedAt+hold. Concurrent calls are batched into one transaction
+	// (group commit). e.ID must be set by the caller.
+	Ingest(ctx context.Context, e *event.Event, window, hold time.Duration) (id string, dup bool, err error)
+
+	// ClaimEvents leases up to n events that are due (status pending or
+	// waiting, NotBefore <= now, no live lease), in arrival order, skipping
+	// an event while an earlier unfinished event has the same non-empty
+	// Key. The lease ends at now+lease; Attempts is incremented.
+	ClaimEvents(ctx context.Context, owner string, n int, lease time.Duration) ([]*event.Event, error)
+
+	// Defer releases a claimed event and holds it until the given time with
+	// status (StatusPending or StatusWaiting) and a reason for the trace.
+	Defer(ctx context.Context, owner, id, status string, until time.Time, reason string) error
+
+	// Complete marks a claimed event processed (or failed), stores the
+	// outcome and creates its deliveries, in one transaction. Deliveries
+	// with an id that exists already are left as they are, so completing
+	// twice after a crash creates nothing twice.
+	Complete(ctx context.Context, owner, id string, out *Outcome) error
+
+	// ClaimDeliveries leases up to n pending deliveries with NextAt <= now.
+	ClaimDeliveries(ctx context.Context, owner string, n int, lease time.Duration) ([]*Delivery, error)
+
+	// Finish records one attempt of a claimed delivery and its new state:
+	// d.Status, d.NextAt, d.Attempts and d.LastError are written from d.
+	Finish(ctx context.Context, owner string, d *Delivery, a *Attempt) error
+
+	// ReleaseAll drops every lease held by owner (graceful shutdown) so
+	// the work is picked up again at once.
+	ReleaseAll(ctx context.Context, owner string) error
+
+	// Event returns one event with its outcome, deliveries and attempts.
+	Event(ctx context.Context, id string) (*EventRecord, error)
+	// Events lists recent events, newest first.
+	Events(ctx context.Context, f EventFilter) ([]*EventRecord, error)
+	// Deliveries lists deliveries, newest first ("" status = all).
+	Deliveries(ctx context.Context, status string, limit int) ([]*Delivery, error)
+	// RetryDelivery makes a dead (or pending) delivery due now with its
+	// attempt budget renewed.
+	RetryDelivery(ctx context.Context, id string) error
+	// Replay stores a copy of event id as a new event (new id, not a
+	// duplicate) and returns its id.
+	Replay(ctx context.Context, id string, now time.Time) (string, error)
+
+	// Snapshot returns the stored copy of one object (ErrNotFound if none).
+	Snapshot(ctx context.Context, object, id string) (*Snapshot, error)
+	// PutSnapshot stores a freshly fetched copy: the copy it replaces
+	// becomes Prior (the `previous.<object>` of rules).
+	PutSnapshot(ctx context.Context, s *Snapshot) error
+	// DeleteSnapshot erases an object's copies (personal data).
+	DeleteSnapshot(ctx context.Context, object, id string) error
+	// TakeCall reserves one call of an API method if the budget allows it
+	// at now: fewer than perHour calls in the hour and perDay in the day
+	// before now, and no pause in force. Otherwise ok is false and next is
+	// the earliest time a call could be allowed. Nodes sharing a store
+	// share the budget; it survives restarts.
+	TakeCall(ctx context.Context, method string, now time.Time, perHour, perDay int) (ok bool, next time.Time, err error)
+	// PauseMethod stops calls of a method until the given time (the API
+	// throttled us).
+	PauseMethod(ctx context.Context, method string, until time.Time) error
+
+	// Stats counts events by status and deliveries by status, for metrics.
+	Stats(ctx context.Context) (Stats, error)
+
+	Close() error
+}
+
+// Outcome is the result of processing one event.
+type Outcome struct {
+	Status       string          // StatusProcessed or StatusFailed
+	RulesVersion string          // sha256 of the rule set used
+	Trace        json.RawMessage // verdicts, objects seen, errors: for the UI
+	Deliveries   []*Delivery
+	ProcessedAt  time.Time
+}
+
+// Delivery is one (event, rule, action): its rendered payload and state.
+type Delivery struct {
+	ID          string // "<event id>.<rule>.<action index>", the Idempotency-Key
+	EventID     string
+	Rule        string
+	Action      int
+	Kind        string // http, slack, email, calendar, log
+	Payload     json.RawMessage
+	Status      string
+	Attempts    int
+	MaxAttempts int
+	Backoff     time.Duration
+	MaxBackoff  time.Duration
+	NextAt      time.Time
+	LastError   string
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+	History     []*Attempt // filled by Event
+}
+
+// Attempt is one try of a delivery.
+type Attempt struct {
+	DeliveryID string
+	N          int
+	At         time.Time
+	Duration   time.Duration
+	OK         bool
+	Detail     string // what the peer answered, or the error
+}
+
+// EventRecord is an event with what became of it.
+type EventRecord struct {
+	event.Event
+	Status       string
+	Reason       string // why it waits, or why it failed
+	RulesVersion string
+	Trace        json.RawMessage
+	ProcessedAt  time.Time
+	Deliveries   []*Delivery
+}
+
+// EventFilter selects events for Events.
+type EventFilter struct {
+	Type   string
+	Status string
+	Limit  int // default 50
+}
+
+// Snapshot is a stored copy of one object fetched from the API.
+type Snapshot struct {
+	Object    string // configured object name ("candidate")
+	ID        string
+	Data      json.RawMessage // after select
+	FetchedAt time.Time
+	Prior     json.RawMessage // the copy before Data; nil if none
+	PriorAt   time.Time
+}
+
+// Stats are counts for metrics.
+type Stats struct {
+	Events     map[string]int // by status
+	Deliveries map[string]int // by status
+}
