@@ -111,17 +111,28 @@ func (e *Env) Tree(n *yaml.Node) (*Tree, error) {
 func (t *Tree) Refs() []string { return t.refs }
 
 // Render evaluates every template leaf.
-func (t *Tree) Render(vars map[string]any) (any, error) {
+func (t *Tree) Render(vars map[string]any) (any, error) { return t.RenderWith(vars, nil) }
+
+// RenderWith is Render with format applied to every `{{ }}` value of leaves
+// that render to strings (lone `{{ }}` leaves keep their value and type);
+// format nil means String.
+func (t *Tree) RenderWith(vars map[string]any, format func(any) string) (any, error) {
 	switch t.kind {
 	case yaml.ScalarNode:
-		if t.tmpl != nil {
+		if t.tmpl == nil {
+			return t.value, nil
+		}
+		if t.tmpl.Lone() {
 			return t.tmpl.Value(vars)
 		}
-		return t.value, nil
+		if format == nil {
+			format = String
+		}
+		return t.tmpl.RenderWith(vars, format)
 	case yaml.MappingNode:
 		m := make(map[string]any, len(t.keys))
 		for i, k := range t.keys {
-			v, err := t.items[i].Render(vars)
+			v, err := t.items[i].RenderWith(vars, format)
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", k, err)
 			}
@@ -131,7 +142,7 @@ func (t *Tree) Render(vars map[string]any) (any, error) {
 	default:
 		l := make([]any, len(t.items))
 		for i, c := range t.items {
-			v, err := c.Render(vars)
+			v, err := c.RenderWith(vars, format)
 			if err != nil {
 				return nil, fmt.Errorf("[%d]: %w", i, err)
 			}
