@@ -9,6 +9,7 @@ package tmpl
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"math"
@@ -19,6 +20,7 @@ import (
 
 	"github.com/expr-lang/expr"
 	"github.com/expr-lang/expr/ast"
+	"github.com/expr-lang/expr/file"
 	"github.com/expr-lang/expr/vm"
 )
 
@@ -83,11 +85,29 @@ func (e *Env) compile(src string, opts ...expr.Option) (*Expr, error) {
 }
 
 // cleanError keeps the first line of expr's message: the rest is a drawing
-// of the source that does not fit a file:line:col report.
+// of the source that does not fit a file:line:col report. When expr knows
+// where in the source the problem is, the result is an *ExprError.
 func cleanError(err error) error {
 	msg, _, _ := strings.Cut(err.Error(), "\n")
+	var fe *file.Error
+	if errors.As(err, &fe) && fe.Line > 0 {
+		return &ExprError{text: msg, Message: fe.Message, Line: fe.Line, Column: fe.Column + 1}
+	}
 	return fmt.Errorf("%s", msg)
 }
+
+// ExprError is an expression error that knows where in the expression's
+// source it is, so that callers can point into the YAML scalar holding it.
+type ExprError struct {
+	text string
+	// Message is the error without its position.
+	Message string
+	// Line and Column (both from 1) locate the error in the source.
+	Line, Column int
+}
+
+// Error returns the message followed by "(line:column)".
+func (e *ExprError) Error() string { return e.text }
 
 // refs collects the root names an expression uses, and the objects under
 // previous.X, refusing previous.X when X is not a configured object.
