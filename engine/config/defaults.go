@@ -1,6 +1,7 @@
 package config
 
 import (
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/url"
@@ -104,6 +105,9 @@ func (c *Config) validate() error {
 	for name, s := range c.Sources {
 		if !strings.HasPrefix(s.Path, "/") {
 			errs = append(errs, fmt.Errorf("sources.%s.path: must start with /", name))
+		}
+		if _, err := hex.DecodeString(s.SigningKey); err != nil {
+			errs = append(errs, fmt.Errorf("sources.%s.signing_key: not a hex-encoded key", name))
 		}
 		if s.API.Fixtures == "" && len(s.Objects) > 0 {
 			if _, err := url.ParseRequestURI(s.API.BaseURL); err != nil || s.API.BaseURL == "" {

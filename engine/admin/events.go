@@ -1,0 +1,180 @@
+package admin
+
+import (
+	"encoding/json"
+	"net/http"
+	"regexp"
+	"time"
+
+	"github.com/hirewire/hirewire/engine/store"
+)
+
+// eventView is an event as the API shows it.
+type eventView struct {
+	ID           string          `json:"id"`
+	Type         string          `json:"type"`
+	Status       string          `json:"status"`
+	Key          string          `json:"key,omitempty"`
+	ReceivedAt   time.Time       `json:"received_at"`
+	LastSeenAt   time.Time       `json:"last_seen_at"`
+	NotBefore    *time.Time      `json:"not_before,omitempty"`
+	Reason       string          `json:"reason,omitempty"`
+	RulesVersion string          `json:"rules_version,omitempty"`
+	ProcessedAt  *time.Time      `json:"processed_at,omitempty"`
+	Matched      []string        `json:"matched"`
+	Payload      json.RawMessage `json:"payload,omitempty"`
+	Trace        json.RawMessage `json:"trace,omitempty"`
+	Deliveries   []*deliveryView `json:"deliveries,omitempty"`
+}
+
+type deliveryView struct {
+	ID        string          `json:"id"`
+	EventID   string          `json:"event_id"`
+	Rule      string          `json:"rule"`
+	Action    int             `json:"action"`
+	Kind      string          `json:"kind"`
+	Status    string          `json:"status"`
+	Attempts  int             `json:"attempts"`
+	Max       int             `json:"max_attempts"`
+	NextAt    *time.Time      `json:"next_at,omitempty"`
+	LastError string          `json:"last_error,omitempty"`
+	Payload   json.RawMessage `json:"payload,omitempty"`
+	History   []attemptView   `json:"attempts_log,omitempty"`
+}
+
+type attemptView struct {
+	N        int       `json:"n"`
+	At       time.Time `json:"at"`
+	Duration string    `json:"duration"`
+	OK       bool      `json:"ok"`
+	Detail   string    `json:"detail"`
+}
+
+func (h *Handler) events(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	recs, err := h.opts.Store.Events(r.Context(), store.EventFilter{Type: q.Get("type"), Status: q.Get("status"), Limit: limit(r, 50)})
+	if h.storeError(w, err) {
+		return
+	}
+	out := make([]*eventView, 0, len(recs))
+	for _, rec := range recs {
+		out = append(out, viewEvent(rec, false))
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"events": out})
+}
+
+func (h *Handler) event(w http.ResponseWriter, r *http.Request) {
+	rec, err := h.opts.Store.Event(r.Context(), r.PathValue("id"))
+	if h.storeError(w, err) {
+		return
+	}
+	writeJSON(w, http.StatusOK, viewEvent(rec, true))
+}
+
+func (h *Handler) deliveries(w http.ResponseWriter, r *http.Request) {
+	ds, err := h.opts.Store.Deliveries(r.Context(), r.URL.Query().Get("status"), limit(r, 100))
+	if h.storeError(w, err) {
+		return
+	}
+	out := make([]*deliveryView, 0, len(ds))
+	for _, d := range ds {
+		out = append(out, viewDelivery(d, false))
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"deliveries": out})
+}
+
+func viewEvent(rec *store.EventRecord, full bool) *eventView {
+	v := &eventView{
+		ID: rec.ID, Type: rec.Type, Status: rec.Status, Key: rec.Key, ReceivedAt: rec.ReceivedAt,
+		LastSeenAt: rec.LastSeenAt, Reason: rec.Reason, RulesVersion: rec.RulesVersion,
+		NotBefore: optTime(rec.NotBefore), ProcessedAt: optTime(rec.ProcessedAt), Matched: matched(rec.Trace),
+	}
+	if rec.Status == store.StatusProcessed {
+		v.NotBefore = nil
+	}
+	if full {
+		v.Payload, v.Trace = rec.Body, rec.Trace
+		for _, d := range rec.Deliveries {
+			v.Deliveries = append(v.Deliveries, viewDelivery(d, true))
+		}
+	}
+	return v
+}
+
+func viewDelivery(d *store.Delivery, full bool) *deliveryView {
+	v := &deliveryView{ID: d.ID, EventID: d.EventID, Rule: d.Rule, Action: d.Action, Kind: d.Kind, Status: d.Status,
+		Attempts: d.Attempts, Max: d.MaxAttempts, LastError: d.LastError}
+	if d.Status == store.DeliveryPending {
+		v.NextAt = optTime(d.NextAt)
+	}
+	if full {
+		v.Payload = Redact(d.Payload)
+		for _, a := range d.History {
+			v.History = append(v.History, attemptView{N: a.N, At: a.At, Duration: a.Duration.String(), OK: a.OK, Detail: a.Detail})
+		}
+	}
+	return v
+}
+
+// matched lists the rules a trace says matched.
+func matched(trace json.RawMessage) []string {
+	var t struct {
+		Rules []struct{ Rule, Verdict string }
+	}
+	out := []string{}
+	if json.Unmarshal(trace, &t) != nil {
+		return out
+	}
+	for _, r := range t.Rules {
+		if r.Verdict == "matched" {
+			out = append(out, r.Rule)
+		}
+	}
+	return out
+}
+
+func optTime(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
+}
+
+// secretKey matches payload keys whose values are credentials.
+var secretKey = regexp.MustCompile(`(?i)authorization|token|secret|password|api[-_]?key|cookie|webhook|signature`)
+
+// Redact returns a copy of a delivery payload with credentials replaced:
+// values under secret-looking keys (headers such as Authorization, a Slack
+// webhook URL) and passwords in URLs.
+func Redact(payload json.RawMessage) json.RawMessage {
+	var v any
+	if json.Unmarshal(payload, &v) != nil {
+		return payload
+	}
+	b, err := json.Marshal(redactValue(v, false))
+	if err != nil {
+		return nil
+	}
+	return b
+}
+
+func redactValue(v any, secret bool) any {
+	switch x := v.(type) {
+	case map[string]any:
+		for k, e := range x {
+			x[k] = redactValue(e, secret || secretKey.MatchString(k))
+		}
+		return x
+	case []any:
+		for i, e := range x {
+			x[i] = redactValue(e, secret)
+		}
+		return x
+	case string:
+		if secret && x != "" {
+			return "[redacted]"
+		}
+		return x
+	}
+	return v
+}

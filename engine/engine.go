@@ -1,0 +1,174 @@
+// Package engine assembles the router from its stages — ingest, store,
+// work, fetch, rules, actions, admin — and runs it. Run is the whole
+// program that `hirewire serve` starts; tests and other binaries embed it
+// the same way.
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/hirewire/hirewire/engine/config"
+	"github.com/hirewire/hirewire/engine/event"
+	"github.com/hirewire/hirewire/engine/store"
+	"github.com/hirewire/hirewire/engine/work"
+)
+
+// Options are what the embedding program decides; everything else comes
+// from the config.
+type Options struct {
+	Logger  *slog.Logger
+	Version string
+	// Ready, if set, is called with the bound addresses once both
+	// listeners accept connections.
+	Ready func(webhook, admin net.Addr)
+	Now   func() time.Time
+}
+
+// Router is one running hirewire node.
+type Router struct {
+	cfg      *config.Config
+	opts     Options
+	log      *slog.Logger
+	reg      *prometheus.Registry
+	store    store.Store
+	rules    *ruleState
+	worker   *work.Worker
+	webhook  *http.Server
+	admin    *http.Server
+	shutdown sync.Once
+}
+
+// New opens the store and loads the rules. Rules with errors are a start-up
+// error: a router never starts on rules it cannot apply.
+func New(ctx context.Context, cfg *config.Config, opts Options) (*Router, error) {
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	r := &Router{cfg: cfg, opts: opts, log: opts.Logger, reg: prometheus.NewRegistry()}
+	r.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	kinds, err := buildKinds(cfg, r.log)
+	if err != nil {
+		return nil, err
+	}
+	r.rules = newRuleState(cfg, kinds, r.reg, r.log, opts.Now)
+	if _, err := r.rules.reload(); err != nil {
+		return nil, fmt.Errorf("loading rules: %w", err)
+	}
+	st, err := store.Open(ctx, cfg.Store, store.WithClock(opts.Now), store.WithLogger(r.log))
+	if err != nil {
+		return nil, fmt.Errorf("opening store: %w", err)
+	}
+	r.store = st
+	fetcher, err := buildFetcher(cfg, st, r.reg, r.log, opts.Now)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	r.worker = work.New(work.Options{
+		Store: st, Rules: r.rules.current, Fetcher: fetcher, Objects: objectNames(cfg), Kinds: kinds,
+		Owner: owner(), Concurrency: cfg.Workers, Now: opts.Now, Logger: r.log, Metrics: work.NewMetrics(r.reg),
+	})
+	r.webhook = r.newServer(r.webhookHandler())
+	r.admin = r.newServer(r.adminHandler())
+	return r, nil
+}
+
+// owner names this process as a lease holder.
+func owner() string {
+	host, _ := os.Hostname()
+	return fmt.Sprintf("%s:%d:%s", host, os.Getpid(), event.NewID(time.Now())[20:])
+}
+
+func (r *Router) newServer(h http.Handler) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(r.log.Handler(), slog.LevelWarn),
+	}
+}
+
+// Reload re-reads the rules now (SIGHUP).
+func (r *Router) Reload() { _, _ = r.rules.reload() }
+
+// Run serves until ctx is done, then shuts down in order: stop taking
+// webhooks (finishing those in flight), let the worker finish or release
+// its work, close the store.
+func (r *Router) Run(ctx context.Context) error {
+	defer r.store.Close()
+	wl, err := net.Listen("tcp", r.cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("webhook listener: %w", err)
+	}
+	al, err := net.Listen("tcp", r.cfg.AdminListen)
+	if err != nil {
+		wl.Close()
+		return fmt.Errorf("admin listener: %w", err)
+	}
+	r.log.Info("hirewire started", "version", r.opts.Version, "webhook", wl.Addr().String(),
+		"admin", al.Addr().String(), "store", redactStore(r.cfg.Store), "rules", short(r.rules.state().Version))
+	if r.cfg.AdminToken == "" {
+		r.log.Warn("admin_token is empty: the admin API is open to anyone who can reach " + al.Addr().String())
+	}
+	errc := make(chan error, 4)
+	go func() { errc <- serve(r.webhook, wl) }()
+	go func() { errc <- serve(r.admin, al) }()
+	workDone := make(chan error, 1)
+	workCtx, stopWork := context.WithCancel(ctx)
+	defer stopWork()
+	go func() { workDone <- r.worker.Run(workCtx) }()
+	go func() { errc <- r.rules.watch(workCtx) }()
+	if r.opts.Ready != nil {
+		r.opts.Ready(wl.Addr(), al.Addr())
+	}
+	var runErr error
+	select {
+	case <-ctx.Done():
+	case runErr = <-errc:
+	}
+	r.log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
+	defer cancel()
+	_ = r.webhook.Shutdown(sctx)
+	stopWork()
+	if err := <-workDone; err != nil {
+		r.log.Error("releasing work failed", "err", err)
+	}
+	_ = r.admin.Shutdown(sctx)
+	return runErr
+}
+
+func serve(s *http.Server, l net.Listener) error {
+	if err := s.Serve(l); !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// redactStore keeps a postgres URL's password out of the log.
+func redactStore(s string) string {
+	if u, err := url.Parse(s); err == nil && u.User != nil {
+		if _, has := u.User.Password(); has {
+			return u.Redacted()
+		}
+	}
+	return s
+}

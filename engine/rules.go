@@ -1,0 +1,116 @@
+package engine
+
+import (
+	"context"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/hirewire/hirewire/actions"
+	"github.com/hirewire/hirewire/engine/admin"
+	"github.com/hirewire/hirewire/engine/config"
+	"github.com/hirewire/hirewire/rules"
+)
+
+// ruleState is the rules in force, how they are reloaded, and the metrics
+// that say whether the last reload worked.
+type ruleState struct {
+	cur  *rules.Current
+	path string
+	log  *slog.Logger
+}
+
+func newRuleState(cfg *config.Config, kinds map[string]actions.Kind, reg prometheus.Registerer, log *slog.Logger, now func() time.Time) *ruleState {
+	opts := rules.Options{Objects: objectNames(cfg), Kinds: kinds, Now: now}
+	s := &ruleState{
+		cur:  rules.NewCurrent(func() (*rules.Set, error) { return rules.Load(cfg.Rules, opts) }, now),
+		path: cfg.Rules,
+		log:  log,
+	}
+	gauge := func(name, help string, f func(rules.State) float64) prometheus.Collector {
+		return prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, func() float64 { return f(s.cur.State()) })
+	}
+	reg.MustRegister(
+		gauge("hirewire_rules_last_reload_success", "1 if the last rules reload worked, 0 if the rules were refused.",
+			func(st rules.State) float64 { return b2f(st.OK) }),
+		gauge("hirewire_rules_last_reload_timestamp_seconds", "When the rules were last reloaded (Unix time).",
+			func(st rules.State) float64 { return float64(st.LastReload.UnixMilli()) / 1000 }),
+		gauge("hirewire_rules_loaded", "Rules in force.", func(st rules.State) float64 { return float64(st.Rules) }),
+		gauge("hirewire_rules_reload_failures", "Rules reloads refused since start.",
+			func(st rules.State) float64 { return float64(st.Failures) }),
+	)
+	return s
+}
+
+func b2f(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// current returns the rule set in force.
+func (s *ruleState) current() *rules.Set { return s.cur.Load() }
+
+func (s *ruleState) state() rules.State { return s.cur.State() }
+
+// reload loads the rules and swaps them in if they are valid and changed;
+// otherwise the old rules stay and every error is logged.
+func (s *ruleState) reload() (admin.RulesStatus, error) {
+	before := s.cur.State().Version
+	set, err := s.cur.Reload()
+	switch {
+	case err != nil:
+		for _, line := range strings.Split(err.Error(), "\n") {
+			s.log.Error("rules refused; the previous rules stay in force", "error", line, "active", short(before))
+		}
+	case set.Version != before:
+		s.log.Info("rules loaded", "version", short(set.Version), "rules", len(set.Rules), "files", strings.Join(set.Files, ","))
+	}
+	return s.status(), err
+}
+
+// status is the rules' state as the admin API shows it.
+func (s *ruleState) status() admin.RulesStatus {
+	st := s.cur.State()
+	out := admin.RulesStatus{Version: st.Version, LoadedAt: st.LoadedAt, Rules: st.Rules, OK: st.OK, LastReload: st.LastReload}
+	if set := s.cur.Load(); set != nil {
+		out.Files = set.Files
+	}
+	if st.LastError != "" {
+		msg := st.LastError
+		out.LastError = &msg
+	}
+	return out
+}
+
+// watch reloads on every change to the rules until ctx ends.
+func (s *ruleState) watch(ctx context.Context) error {
+	w, err := rules.NewWatcher(s.path, func() error { _, err := s.reload(); return err },
+		rules.WatchOptions{Version: s.cur.State().Version, Logger: s.log})
+	if err != nil {
+		s.log.Error("watching the rules failed; reload with SIGHUP or POST /-/reload", "err", err)
+		<-ctx.Done()
+		return nil
+	}
+	defer w.Close()
+	return w.Run(ctx)
+}
+
+func short(v string) string { return v[:min(12, len(v))] }
+
+// CheckRules loads the rules at path as serve would and returns how many
+// rules there are, or every problem.
+func CheckRules(cfg *config.Config, path string) (int, error) {
+	kinds, err := buildKinds(cfg, slog.Default())
+	if err != nil {
+		return 0, err
+	}
+	set, err := rules.Load(path, rules.Options{Objects: objectNames(cfg), Kinds: kinds})
+	if err != nil {
+		return 0, err
+	}
+	return len(set.Rules), nil
+}

@@ -1,0 +1,152 @@
+package work
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/hirewire/hirewire/engine/event"
+	"github.com/hirewire/hirewire/engine/store"
+	"github.com/hirewire/hirewire/rules"
+)
+
+// fetchRetry is how long an event waits after a fetch failed for a reason
+// other than the budget (the fetcher says when the budget allows).
+const fetchRetry = 30 * time.Second
+
+// process evaluates the rules for one claimed event and completes it.
+func (w *Worker) process(ctx context.Context, e *event.Event) {
+	log := w.opts.Logger.With("event", e.ID, "type", e.Type)
+	set := w.opts.Rules()
+	fields, err := e.Fields()
+	if err != nil {
+		w.complete(ctx, e, &store.Outcome{Status: store.StatusFailed, RulesVersion: set.Version,
+			Trace: mustJSON(Trace{Error: err.Error()})})
+		return
+	}
+	cands := set.Candidates(e.Type)
+	tr := &Trace{RulesVersion: set.Version}
+	vars := map[string]any{"event": fields, "previous": map[string]any{}}
+	for _, o := range w.opts.Objects {
+		vars[o] = nil
+	}
+	if names := set.Needs(cands); len(names) > 0 && w.opts.Fetcher != nil {
+		res, err := w.opts.Fetcher.Fetch(ctx, e, fields, names)
+		if err != nil {
+			log.Warn("fetching objects failed; will retry", "err", err)
+			w.deferEvent(ctx, e, store.StatusPending, w.opts.Now().Add(fetchRetry), "fetch failed: "+err.Error())
+			return
+		}
+		if !res.Wait.IsZero() {
+			why := res.Reason
+			if why == "" {
+				why = "waiting for the HR Manager API budget"
+			}
+			w.deferEvent(ctx, e, store.StatusWaiting, res.Wait, why)
+			return
+		}
+		for name, obj := range res.Objects {
+			vars[name] = obj
+		}
+		vars["previous"] = res.Previous
+		tr.Objects, tr.Fetched, tr.Stale = res.Objects, res.Fetched, res.Stale
+	}
+	out := &store.Outcome{Status: store.StatusProcessed, RulesVersion: set.Version}
+	for _, r := range set.Rules {
+		out.Deliveries = append(out.Deliveries, w.evalRule(e, r, vars, tr)...)
+	}
+	out.Trace = mustJSON(tr)
+	w.complete(ctx, e, out)
+}
+
+// evalRule records the rule's verdict and returns its deliveries.
+func (w *Worker) evalRule(e *event.Event, r *rules.Rule, vars map[string]any, tr *Trace) []*store.Delivery {
+	v := Verdict{Rule: r.Name}
+	defer func() { tr.Rules = append(tr.Rules, v) }()
+	if !r.Matches(e.Type) {
+		v.Verdict, v.Why = "skipped", fmt.Sprintf("on %v does not match %s", r.On, e.Type)
+		return nil
+	}
+	ok, err := r.Eval(vars)
+	switch {
+	case err != nil:
+		v.Verdict, v.Why = "error", "when: "+err.Error()
+		w.opts.Metrics.RuleErrors.Inc()
+		return nil
+	case !ok:
+		v.Verdict, v.Why = "not matched", "when is false: "+r.When.Source()
+		return nil
+	}
+	v.Verdict, v.Why = "matched", "when is true"
+	if r.When == nil {
+		v.Why = "no when: matches every " + e.Type
+	}
+	w.opts.Metrics.RulesMatched.WithLabelValues(r.Name).Inc()
+	var out []*store.Delivery
+	for _, a := range r.Actions {
+		d, note := w.delivery(e, r, a, vars)
+		v.Actions = append(v.Actions, note)
+		if d != nil {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// delivery renders one action into a delivery, or says why there is none.
+func (w *Worker) delivery(e *event.Event, r *rules.Rule, a *rules.Action, vars map[string]any) (*store.Delivery, ActionNote) {
+	note := ActionNote{Index: a.Index, Kind: a.Kind}
+	if a.When != nil {
+		ok, err := a.When.Bool(vars)
+		if err != nil || !ok {
+			note.Result = "skipped: when is false"
+			if err != nil {
+				note.Result = "skipped: when: " + err.Error()
+			}
+			return nil, note
+		}
+	}
+	now := w.opts.Now()
+	d := &store.Delivery{
+		ID: fmt.Sprintf("%s.%s.%d", e.ID, r.Name, a.Index), EventID: e.ID, Rule: r.Name, Action: a.Index,
+		Kind: a.Kind, Status: store.DeliveryPending, MaxAttempts: a.Retry.Attempts,
+		Backoff: a.Retry.Backoff, MaxBackoff: a.Retry.MaxBackoff, NextAt: now, CreatedAt: now, UpdatedAt: now,
+	}
+	payload, err := a.Impl.Render(vars)
+	if err != nil {
+		d.Status, d.LastError = store.DeliveryDead, "render: "+err.Error()
+		d.Payload = json.RawMessage("null")
+		note.Result = "dead: cannot render: " + err.Error()
+		w.opts.Metrics.DeadDeliveries.Inc()
+	} else {
+		d.Payload = payload
+		note.Result = "delivery " + d.ID
+	}
+	note.Delivery = d.ID
+	return d, note
+}
+
+func (w *Worker) deferEvent(ctx context.Context, e *event.Event, status string, until time.Time, why string) {
+	if status == store.StatusWaiting {
+		w.opts.Metrics.EventsWaiting.Inc()
+	}
+	if err := w.opts.Store.Defer(ctx, w.opts.Owner, e.ID, status, until, why); err != nil && !errors.Is(err, store.ErrLeaseLost) {
+		w.opts.Logger.Error("deferring event failed", "event", e.ID, "err", err)
+	}
+}
+
+func (w *Worker) complete(ctx context.Context, e *event.Event, out *store.Outcome) {
+	out.ProcessedAt = w.opts.Now()
+	if err := w.opts.Store.Complete(ctx, w.opts.Owner, e.ID, out); err != nil {
+		if !errors.Is(err, store.ErrLeaseLost) {
+			w.opts.Logger.Error("completing event failed", "event", e.ID, "err", err)
+		}
+		return
+	}
+	w.opts.Metrics.EventsProcessed.WithLabelValues(out.Status).Inc()
+	if len(out.Deliveries) > 0 {
+		w.Notify()
+	}
+}
