@@ -1,0 +1,142 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+const deliveryCols = `id, event_id, rule, action_index, kind, payload, status, attempts, max_attempts,
+	backoff_ns, max_backoff_ns, next_at, last_error, created_at, updated_at`
+
+// scanDelivery reads one row of deliveryCols.
+func scanDelivery(sc scanner) (*Delivery, error) {
+	var d Delivery
+	var payload []byte
+	var backoff, maxBackoff, next, created, updated int64
+	err := sc.Scan(&d.ID, &d.EventID, &d.Rule, &d.Action, &d.Kind, &payload, &d.Status, &d.Attempts,
+		&d.MaxAttempts, &backoff, &maxBackoff, &next, &d.LastError, &created, &updated)
+	if err != nil {
+		return nil, err
+	}
+	d.Payload = raw(payload)
+	d.Backoff, d.MaxBackoff = time.Duration(backoff), time.Duration(maxBackoff)
+	d.NextAt, d.CreatedAt, d.UpdatedAt = fromMS(next), fromMS(created), fromMS(updated)
+	return &d, nil
+}
+
+// ClaimDeliveries leases up to n pending deliveries that are due.
+func (s *sqlStore) ClaimDeliveries(ctx context.Context, owner string, n int, lease time.Duration) ([]*Delivery, error) {
+	now := ms(s.now())
+	var out []*Delivery
+	err := s.b.write(ctx, func(tx q) error {
+		out = out[:0]
+		ids, err := claimIDs(ctx, tx, `SELECT id FROM deliveries WHERE status = 'pending'
+			AND next_at <= ? AND lease_until <= ? ORDER BY next_at, seq LIMIT ?`+s.d.skipLocked, now, now, n)
+		if err != nil {
+			return fmt.Errorf("selecting deliveries: %w", err)
+		}
+		for _, id := range ids {
+			d, err := scanDelivery(tx.row(ctx, `UPDATE deliveries SET lease_owner = ?, lease_until = ?
+				WHERE id = ? RETURNING `+deliveryCols, owner, now+lease.Milliseconds(), id))
+			if err != nil {
+				return fmt.Errorf("leasing delivery %s: %w", id, err)
+			}
+			out = append(out, d)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("claiming deliveries: %w", err)
+	}
+	return out, nil
+}
+
+// Finish records an attempt of a claimed delivery and its new state.
+func (s *sqlStore) Finish(ctx context.Context, owner string, d *Delivery, a *Attempt) error {
+	switch d.Status {
+	case DeliveryPending, DeliveryDelivered, DeliveryDead:
+	default:
+		return fmt.Errorf("finishing delivery %s: unknown status %q", d.ID, d.Status)
+	}
+	now := s.now()
+	return s.b.write(ctx, func(tx q) error {
+		n, err := tx.exec(ctx, `UPDATE deliveries SET status = ?, next_at = ?, attempts = ?, last_error = ?,
+			updated_at = ?, lease_owner = '', lease_until = 0 WHERE id = ? AND lease_owner = ?`,
+			d.Status, ms(d.NextAt), d.Attempts, d.LastError, ms(now), d.ID, owner)
+		if err != nil {
+			return fmt.Errorf("finishing delivery %s: %w", d.ID, err)
+		}
+		if n == 0 {
+			return leaseErr(ctx, tx, "deliveries", d.ID)
+		}
+		if a == nil {
+			return nil
+		}
+		at := a.At
+		if at.IsZero() {
+			at = now
+		}
+		_, err = tx.exec(ctx, `INSERT INTO attempts (delivery_id, n, at, duration_ns, ok, detail)
+			VALUES (?, ?, ?, ?, ?, ?)`, d.ID, a.N, ms(at), int64(a.Duration), boolInt(a.OK), a.Detail)
+		if err != nil {
+			return fmt.Errorf("recording attempt of %s: %w", d.ID, err)
+		}
+		return nil
+	})
+}
+
+// RetryDelivery makes a dead or pending delivery due now with a fresh
+// attempt budget. A delivered one is left alone.
+func (s *sqlStore) RetryDelivery(ctx context.Context, id string) error {
+	now := ms(s.now())
+	return s.b.write(ctx, func(tx q) error {
+		n, err := tx.exec(ctx, `UPDATE deliveries SET status = 'pending', next_at = ?, attempts = 0,
+			updated_at = ? WHERE id = ? AND status IN ('pending', 'dead')`, now, now, id)
+		if err != nil {
+			return fmt.Errorf("retrying delivery %s: %w", id, err)
+		}
+		if n > 0 {
+			return nil
+		}
+		var status string
+		err = tx.row(ctx, `SELECT status FROM deliveries WHERE id = ?`, id).Scan(&status)
+		if errors.Is(err, errNoRows) {
+			return fmt.Errorf("delivery %s: %w", id, ErrNotFound)
+		}
+		if err != nil {
+			return fmt.Errorf("retrying delivery %s: %w", id, err)
+		}
+		return fmt.Errorf("retrying delivery %s: it is %s", id, status)
+	})
+}
+
+// Deliveries lists deliveries, newest first.
+func (s *sqlStore) Deliveries(ctx context.Context, status string, n int) ([]*Delivery, error) {
+	r, err := s.b.reader().query(ctx, `SELECT `+deliveryCols+` FROM deliveries
+		WHERE CAST(? AS TEXT) = '' OR status = ? ORDER BY seq DESC LIMIT ?`, status, status, limit(n))
+	if err != nil {
+		return nil, fmt.Errorf("listing deliveries: %w", err)
+	}
+	defer r.Close()
+	var out []*Delivery
+	for r.Next() {
+		d, err := scanDelivery(r)
+		if err != nil {
+			return nil, fmt.Errorf("listing deliveries: %w", err)
+		}
+		out = append(out, d)
+	}
+	if err := r.Err(); err != nil {
+		return nil, fmt.Errorf("listing deliveries: %w", err)
+	}
+	return out, nil
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}

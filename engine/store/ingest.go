@@ -1,0 +1,147 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/hirewire/hirewire/engine/event"
+)
+
+// ingestReq is one Ingest call waiting for the group commit.
+type ingestReq struct {
+	e      *event.Event
+	window time.Duration
+	hold   time.Duration
+	res    chan ingestRes
+}
+
+type ingestRes struct {
+	id  string
+	dup bool
+	err error
+}
+
+// Ingest hands e to the writer goroutine and waits until the transaction
+// that holds it has committed. If ctx ends first, the event may still be
+// committed; the sender's retry is then a duplicate.
+func (s *sqlStore) Ingest(ctx context.Context, e *event.Event, window, hold time.Duration) (string, bool, error) {
+	if e.ID == "" {
+		return "", false, fmt.Errorf("ingesting event: no id")
+	}
+	r := &ingestReq{e: e, window: window, hold: hold, res: make(chan ingestRes, 1)}
+	if err := s.batcher.submit(ctx, r); err != nil {
+		return "", false, err
+	}
+	select {
+	case res := <-r.res:
+		return res.id, res.dup, res.err
+	case <-ctx.Done():
+		return "", false, ctx.Err()
+	case <-s.batcher.done:
+		select {
+		case res := <-r.res:
+			return res.id, res.dup, res.err
+		default:
+			return "", false, ErrUnavailable
+		}
+	}
+}
+
+// commitBatch stores a group of events in one transaction and answers
+// each caller after the commit. If a request fails, the group is rolled
+// back and each request runs alone, so one bad event fails only itself.
+func (s *sqlStore) commitBatch(batch []*ingestReq) {
+	ctx, cancel := context.WithTimeout(context.Background(), batchTimeout)
+	defer cancel()
+	results := make([]ingestRes, len(batch))
+	failed := false
+	err := s.b.write(ctx, func(tx q) error {
+		if s.d.ingestLock != "" {
+			if _, err := tx.exec(ctx, s.d.ingestLock); err != nil {
+				return err
+			}
+		}
+		for i, r := range batch {
+			results[i] = s.ingestOne(ctx, tx, r)
+			if results[i].err != nil {
+				failed = true
+				return results[i].err
+			}
+		}
+		return nil
+	})
+	switch {
+	case failed && len(batch) > 1:
+		for _, r := range batch {
+			s.commitBatch([]*ingestReq{r})
+		}
+		return
+	case failed: // results[0] tells the one caller what was wrong
+	case err != nil:
+		s.log.Error("committing events", "events", len(batch), "err", err)
+		err = fmt.Errorf("committing events: %w (%w)", ErrUnavailable, err)
+		for i := range results {
+			results[i] = ingestRes{err: err}
+		}
+	}
+	for i, r := range batch {
+		r.res <- results[i]
+	}
+}
+
+// batchTimeout bounds one group commit, so that a hung database fails the
+// waiting senders instead of holding them forever.
+const batchTimeout = 30 * time.Second
+
+// ingestOne does one request's dedup check and insert inside the group's
+// transaction.
+func (s *sqlStore) ingestOne(ctx context.Context, tx q, r *ingestReq) ingestRes {
+	e := r.e
+	recv := ms(e.ReceivedAt)
+	if recv == 0 {
+		recv = ms(s.now())
+	}
+	hold := r.hold.Milliseconds()
+	if r.window > 0 && e.DedupKey != "" {
+		id, found, err := s.dedup(ctx, tx, e.DedupKey, recv, r.window.Milliseconds(), hold)
+		if err != nil || found {
+			return ingestRes{id: id, dup: found, err: err}
+		}
+	}
+	n, err := tx.exec(ctx, `INSERT INTO events (id, source, event_type, obj_key, body, dedup_key,
+		received_at, last_seen_at, not_before, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending')
+		ON CONFLICT (id) DO NOTHING`,
+		e.ID, e.Source, e.Type, e.Key, blob(e.Body), e.DedupKey, recv, recv, recv+hold)
+	if err != nil {
+		return ingestRes{err: fmt.Errorf("inserting event %s: %w", e.ID, err)}
+	}
+	if n == 0 {
+		return ingestRes{err: fmt.Errorf("inserting event %s: id taken", e.ID)}
+	}
+	return ingestRes{id: e.ID}
+}
+
+// dedup finds the latest event with key received less than window before
+// recv; if there is one it records the duplicate and pushes the debounce
+// hold of a pending first event.
+func (s *sqlStore) dedup(ctx context.Context, tx q, key string, recv, window, hold int64) (string, bool, error) {
+	var id string
+	err := tx.row(ctx, `SELECT id FROM events WHERE dedup_key = ? AND received_at > ?
+		ORDER BY received_at DESC LIMIT 1`, key, recv-window).Scan(&id)
+	if errors.Is(err, errNoRows) {
+		return "", false, nil
+	}
+	if err != nil {
+		return "", false, fmt.Errorf("checking duplicates: %w", err)
+	}
+	_, err = tx.exec(ctx, `UPDATE events SET
+		last_seen_at = CASE WHEN last_seen_at < ? THEN ? ELSE last_seen_at END,
+		not_before = CASE WHEN status = 'pending' AND CAST(? AS BIGINT) > 0 AND not_before < ? THEN ? ELSE not_before END
+		WHERE id = ?`, recv, recv, hold, recv+hold, recv+hold, id)
+	if err != nil {
+		return "", false, fmt.Errorf("recording duplicate of %s: %w", id, err)
+	}
+	return id, true, nil
+}
