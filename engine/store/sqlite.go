@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
+	"syscall"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
@@ -17,6 +19,7 @@ type sqliteBackend struct {
 	w     *sql.DB
 	r     *sql.DB
 	cache *stmtCache
+	lock  *os.File
 }
 
 const sqlitePragmas = "_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)"
@@ -29,6 +32,25 @@ func openSQLite(ctx context.Context, path string, o options) (Store, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
 		return nil, fmt.Errorf("creating store directory: %w", err)
 	}
+	lock, err := lockFile(path + ".lock")
+	if err != nil {
+		return nil, err
+	}
+	st, err := openSQLiteDB(ctx, path, lock, o)
+	if err != nil {
+		lock.Close()
+		return nil, err
+	}
+	if err := releaseOrphans(ctx, st.b.(*sqliteBackend).w); err != nil {
+		st.Close()
+		return nil, err
+	}
+	return st, nil
+}
+
+// openSQLiteDB opens the connections of a locked database file.
+// On failure the caller still owns lock.
+func openSQLiteDB(ctx context.Context, path string, lock *os.File, o options) (*sqlStore, error) {
 	w, err := sql.Open("sqlite", "file:"+path+"?"+sqlitePragmas+
 		"&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_txlock=immediate")
 	if err != nil {
@@ -48,8 +70,35 @@ func openSQLite(ctx context.Context, path string, o options) (Store, error) {
 		return nil, fmt.Errorf("opening sqlite readers: %w", err)
 	}
 	r.SetMaxOpenConns(4)
-	b := &sqliteBackend{w: w, r: r, cache: &stmtCache{db: w, m: map[string]*sql.Stmt{}, wanted: map[string]bool{}}}
+	b := &sqliteBackend{w: w, r: r, cache: &stmtCache{db: w, m: map[string]*sql.Stmt{}, wanted: map[string]bool{}}, lock: lock}
 	return newSQLStore(ctx, b, sqliteDialect, o)
+}
+
+// lockFile takes an exclusive lock that lives as long as the process
+// holds the file open: one SQLite store belongs to one process.
+func lockFile(path string) (*os.File, error) {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("opening store lock: %w", err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("store %s is in use by another hirewire process (for several nodes use postgres://)", strings.TrimSuffix(path, ".lock"))
+	}
+	return f, nil
+}
+
+// releaseOrphans drops the leases of a process that ended without
+// releasing them (a crash, kill -9). The file lock guarantees no live
+// process holds any, so the work is taken up at once instead of when the
+// leases would have run out.
+func releaseOrphans(ctx context.Context, w *sql.DB) error {
+	for _, table := range []string{"events", "deliveries"} {
+		if _, err := w.ExecContext(ctx, "UPDATE "+table+" SET lease_owner = '', lease_until = 0 WHERE lease_owner != ''"); err != nil {
+			return fmt.Errorf("releasing orphaned %s leases: %w", table, err)
+		}
+	}
+	return nil
 }
 
 // write runs fn in an IMMEDIATE transaction on the write connection; the
@@ -74,5 +123,7 @@ func (b *sqliteBackend) reader() q { return sqlDB{b.r} }
 
 func (b *sqliteBackend) close() error {
 	b.cache.close()
-	return errors.Join(b.r.Close(), b.w.Close())
+	err := errors.Join(b.r.Close(), b.w.Close())
+	b.lock.Close() // releases the flock
+	return err
 }

@@ -101,6 +101,7 @@ func testTakeCallNext(t *testing.T, h *Harness) {
 }
 
 func testTakeCallConcurrent(t *testing.T, h *Harness) {
+	skipSingleProcess(t, h)
 	second := NewHarness(t, h.URL) // another node on the same database
 	nodes := []store.Store{h.Store, second.Store}
 	now := h.Clock.Now()
