@@ -9,6 +9,8 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/hirewire/hirewire/rules/envsubst"
+
 	"github.com/hirewire/hirewire/rules/tmpl"
 )
 
@@ -19,7 +21,7 @@ type file struct {
 	name string
 	// targets, defaults and rules are the top-level values, nil if absent.
 	targets, defaults, rules *yaml.Node
-	exp                      *expander
+	exp                      *envsubst.Expander
 }
 
 // loader checks and compiles a set of rules files.
@@ -60,7 +62,7 @@ func (s scope) err(n *yaml.Node, err error) { s.l.errs.add(s.f.name, s.rule, n, 
 // exprErr reports an expression error of scalar n, pointing into it unless
 // ${…} expansion changed its text.
 func (s scope) exprErr(n *yaml.Node, err error) {
-	if s.f.exp.changed[n] {
+	if s.f.exp.Changed(n) {
 		s.errorf(n, "%s", plain(err))
 		return
 	}
@@ -95,8 +97,8 @@ var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 
 // parse reads one file's YAML, expands ${NAME} and notes its top-level keys.
 func (l *loader) parse(in input) {
-	data, pair := protect(in.data)
-	f := &file{name: in.name, exp: newExpander(l.opts.LookupEnv, pair)}
+	data, pair := envsubst.Protect(in.data)
+	f := &file{name: in.name, exp: envsubst.New(l.opts.LookupEnv, pair)}
 	l.files = append(l.files, f)
 	s := scope{l: l, f: f}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
@@ -124,7 +126,7 @@ func (l *loader) parse(in input) {
 		s.errorf(root, "expected a mapping with keys targets, defaults, rules, got %s", kindName(root))
 		return
 	}
-	f.exp.walk(root, func(n *yaml.Node, msg string) { s.errorf(n, "%s", msg) })
+	f.exp.Walk(root, func(n *yaml.Node, msg string) { s.errorf(n, "%s", msg) })
 	for _, p := range s.keys(root, nil) {
 		switch p.key.Value {
 		case "targets":

@@ -140,7 +140,9 @@ func build(in []input, opts Options) (*Set, error) {
 	rules := l.rules()
 	if len(l.errs.list) > 0 {
 		for _, f := range l.files {
-			redact(l.errs.list, f.exp.values)
+			for _, e := range l.errs.list {
+				e.Msg = f.exp.Redact(e.Msg)
+			}
 		}
 		l.errs.list.sort()
 		return nil, l.errs.list.unique()

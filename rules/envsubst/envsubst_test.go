@@ -37,7 +37,7 @@ func TestMissingVariableHasPlace(t *testing.T) {
 		t.Fatal(err)
 	}
 	var e *Error
-	if len(errs) != 1 || !errors.As(errs[0], &e) || e.Line != 3 || e.Column != 6 || e.Name != "MISSING" {
+	if len(errs) != 1 || !errors.As(errs[0], &e) || e.Line != 3 || e.Column != 6 || e.Msg != "environment variable MISSING is not set" {
 		t.Fatalf("errs = %v", errs)
 	}
 	if errs[0].Error() != "3:6: environment variable MISSING is not set" {
