@@ -127,6 +127,12 @@ func (n *node) kill() {
 // config's path. extra is appended to the source settings.
 func writeConfig(t *testing.T, dir, rules, extra string) string {
 	t.Helper()
+	return writeConfigStore(t, dir, "sqlite:./data/hirewire.db", rules, extra)
+}
+
+// writeConfigStore is writeConfig with another store.
+func writeConfigStore(t *testing.T, dir, store, rules, extra string) string {
+	t.Helper()
 	fixtures, err := filepath.Abs("../../examples/fixtures")
 	if err != nil {
 		t.Fatal(err)
@@ -134,7 +140,7 @@ func writeConfig(t *testing.T, dir, rules, extra string) string {
 	cfg := fmt.Sprintf(`listen: "127.0.0.1:0"
 admin_listen: "127.0.0.1:0"
 admin_token: admintoken
-store: "sqlite:./data/hirewire.db"
+store: %q
 rules: ./rules.yaml
 sources:
   hrmanager:
@@ -145,7 +151,7 @@ sources:
     objects:
       candidate: {id: event.CandidateId, get: "Candidates/json/?canid={{ id }}", select: "Items[0]"}
       position: {id: event.ProjectId, get: "Positions/json/?posid={{ id }}", select: "Items[0]"}
-`, extra, fixtures)
+`, store, extra, fixtures)
 	p := filepath.Join(dir, "hirewire.yaml")
 	if err := os.WriteFile(p, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)

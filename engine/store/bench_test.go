@@ -11,6 +11,7 @@ import (
 
 	"github.com/hirewire/hirewire/engine/event"
 	"github.com/hirewire/hirewire/engine/store"
+	"github.com/hirewire/hirewire/engine/store/storetest"
 )
 
 // BenchmarkIngest measures group-committed ingest from 64 concurrent
@@ -25,7 +26,7 @@ func BenchmarkIngestPostgres(b *testing.B) {
 	if base == "" {
 		b.Skip("SKIPPING: set HIREWIRE_TEST_POSTGRES to benchmark Postgres")
 	}
-	benchIngest(b, freshSchema(b, base))
+	benchIngest(b, storetest.FreshSchema(b, base))
 }
 
 func benchIngest(b *testing.B, url string) {
