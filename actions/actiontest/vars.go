@@ -6,8 +6,6 @@ package actiontest
 import (
 	"embed"
 	"encoding/json"
-	"regexp"
-	"strconv"
 	"testing"
 	"time"
 
@@ -71,44 +69,5 @@ func firstItem(t testing.TB, name string) map[string]any {
 	if len(items) == 0 {
 		t.Fatalf("sample %s has no Items", name)
 	}
-	return Dates(items[0]).(map[string]any)
-}
-
-// msDate matches HR Manager's "/Date(1523353751000+0200)/".
-var msDate = regexp.MustCompile(`^/Date\((-?\d+)([+-]\d{4})?\)/$`)
-
-// Dates turns HR Manager's /Date(ms±hhmm)/ strings inside v into time
-// values, as the fetch stage does.
-func Dates(v any) any {
-	switch x := v.(type) {
-	case string:
-		m := msDate.FindStringSubmatch(x)
-		if m == nil {
-			return x
-		}
-		ms, _ := strconv.ParseInt(m[1], 10, 64)
-		return time.UnixMilli(ms).In(zone(m[2]))
-	case map[string]any:
-		for k, e := range x {
-			x[k] = Dates(e)
-		}
-	case []any:
-		for i, e := range x {
-			x[i] = Dates(e)
-		}
-	}
-	return v
-}
-
-func zone(off string) *time.Location {
-	if off == "" {
-		return time.UTC
-	}
-	h, _ := strconv.Atoi(off[1:3])
-	m, _ := strconv.Atoi(off[3:5])
-	secs := h*3600 + m*60
-	if off[0] == '-' {
-		secs = -secs
-	}
-	return time.FixedZone(off, secs)
+	return event.Dates(items[0]).(map[string]any)
 }

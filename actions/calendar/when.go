@@ -3,16 +3,11 @@ package calendar
 import (
 	"errors"
 	"fmt"
-	"regexp"
-	"strconv"
 	"strings"
 	"time"
-)
 
-// msDate matches HR Manager's dates, "/Date(1523353751000+0200)/": the
-// milliseconds are since the epoch in UTC; the offset only says where the
-// time was entered.
-var msDate = regexp.MustCompile(`^/Date\((-?\d+)([+-]\d{4})?\)/$`)
+	"github.com/hirewire/hirewire/engine/event"
+)
 
 // ParseTime reads a rendered start or end: a time.Time (a lone `{{ }}` of a
 // date field), an RFC 3339 string, or HR Manager's /Date(ms±hhmm)/.
@@ -42,12 +37,8 @@ func parseTimeString(s string) (time.Time, error) {
 	if s == "" {
 		return time.Time{}, errors.New("is empty")
 	}
-	if m := msDate.FindStringSubmatch(s); m != nil {
-		ms, err := strconv.ParseInt(m[1], 10, 64)
-		if err != nil {
-			return time.Time{}, fmt.Errorf("%q: %w", s, err)
-		}
-		return time.UnixMilli(ms).UTC(), nil
+	if t, ok := event.ParseDate(s); ok {
+		return t, nil
 	}
 	t, err := time.Parse(time.RFC3339Nano, s)
 	if err != nil {

@@ -63,7 +63,7 @@ func TestRenderHire(t *testing.T) {
 	if body["positionId"] != 143568.0 || body["published"] != true || body["firstName"] != "Kari" {
 		t.Errorf("body = %v (a lone {{ }} must keep its type)", body)
 	}
-	if body["hired"] != "2018-04-10T11:49:11+02:00" {
+	if body["hired"] != "2018-04-10T09:49:11Z" {
 		t.Errorf("hired = %v", body["hired"])
 	}
 	if p.Method != "POST" || p.Timeout != "15s" || p.Headers["Content-Type"] != "application/json" {

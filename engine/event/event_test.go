@@ -56,3 +56,19 @@ func TestNewIDSortsByTime(t *testing.T) {
 		t.Errorf("same-millisecond ids %q %q: want same time prefix, different randomness", a, b)
 	}
 }
+
+func TestParseDate(t *testing.T) {
+	got, ok := ParseDate("/Date(1523353751000+0200)/")
+	if !ok || !got.Equal(time.Date(2018, 4, 10, 9, 49, 11, 0, time.UTC)) || got.Location() != time.UTC {
+		t.Errorf("ParseDate = %v %v", got, ok)
+	}
+	for _, bad := range []string{"", "2018-04-10", "/Date(abc)/", "/Date(1523353751000+0200)"} {
+		if _, ok := ParseDate(bad); ok {
+			t.Errorf("ParseDate(%q) accepted", bad)
+		}
+	}
+	v := Dates(map[string]any{"a": []any{"/Date(0)/", "x"}, "b": 1}).(map[string]any)
+	if tm, ok := v["a"].([]any)[0].(time.Time); !ok || tm.Unix() != 0 || v["a"].([]any)[1] != "x" || v["b"] != 1 {
+		t.Errorf("Dates = %v", v)
+	}
+}

@@ -4,17 +4,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"regexp"
-	"strconv"
 	"time"
 
 	"github.com/hirewire/hirewire/engine/event"
 )
-
-// msDate matches HR Manager's dates: "/Date(1523353751000+0200)/". The
-// milliseconds are since the Unix epoch in UTC; the offset only says where
-// the value was entered, so it does not move the instant.
-var msDate = regexp.MustCompile(`^/Date\((-?\d+)([+-]\d{4})?\)/$`)
 
 // decodeJSON decodes an API answer: numbers become int or float64 as in
 // event.Normalize, and "/Date(…)/" strings anywhere become time.Time (UTC).
@@ -28,42 +21,7 @@ func decodeJSON(data []byte) (any, error) {
 	if dec.More() {
 		return nil, fmt.Errorf("trailing data after JSON value")
 	}
-	return dates(event.Normalize(v)), nil
-}
-
-// dates replaces "/Date(…)/" strings inside v, recursively.
-func dates(v any) any {
-	switch x := v.(type) {
-	case string:
-		if t, ok := parseDate(x); ok {
-			return t
-		}
-	case map[string]any:
-		for k, e := range x {
-			x[k] = dates(e)
-		}
-	case []any:
-		for i, e := range x {
-			x[i] = dates(e)
-		}
-	}
-	return v
-}
-
-// parseDate reads one "/Date(ms±hhmm)/" string.
-func parseDate(s string) (time.Time, bool) {
-	if len(s) < 9 || s[0] != '/' {
-		return time.Time{}, false
-	}
-	m := msDate.FindStringSubmatch(s)
-	if m == nil {
-		return time.Time{}, false
-	}
-	ms, err := strconv.ParseInt(m[1], 10, 64)
-	if err != nil {
-		return time.Time{}, false
-	}
-	return time.UnixMilli(ms).UTC(), true
+	return event.Dates(event.Normalize(v)), nil
 }
 
 // encodeJSON is the inverse of decodeJSON for stored copies: time values go
