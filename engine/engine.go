@@ -135,7 +135,8 @@ func (r *Router) Run(ctx context.Context) error {
 	workCtx, stopWork := context.WithCancel(ctx)
 	defer stopWork()
 	go func() { workDone <- r.worker.Run(workCtx) }()
-	go func() { errc <- r.rules.watch(workCtx) }()
+	watchRules := r.rules.watch()
+	go func() { errc <- watchRules(workCtx) }()
 	if r.opts.Ready != nil {
 		r.opts.Ready(wl.Addr(), al.Addr())
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -20,6 +21,9 @@ type ruleState struct {
 	cur  *rules.Current
 	path string
 	log  *slog.Logger
+	// mu makes a reload and its log lines one step, so that concurrent
+	// reloads (watcher, SIGHUP, POST /-/reload) log each change once.
+	mu sync.Mutex
 }
 
 func newRuleState(cfg *config.Config, kinds map[string]actions.Kind, reg prometheus.Registerer, log *slog.Logger, now func() time.Time) *ruleState {
@@ -29,19 +33,30 @@ func newRuleState(cfg *config.Config, kinds map[string]actions.Kind, reg prometh
 		path: cfg.Rules,
 		log:  log,
 	}
+	reg.MustRegister(s.collectors()...)
+	return s
+}
+
+// collectors are the metrics that say whether the last reload worked.
+func (s *ruleState) collectors() []prometheus.Collector {
 	gauge := func(name, help string, f func(rules.State) float64) prometheus.Collector {
 		return prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, func() float64 { return f(s.cur.State()) })
 	}
-	reg.MustRegister(
+	counter := func(name, help string, f func(rules.State) int) prometheus.Collector {
+		return prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help},
+			func() float64 { return float64(f(s.cur.State())) })
+	}
+	return []prometheus.Collector{
 		gauge("hirewire_rules_last_reload_success", "1 if the last rules reload worked, 0 if the rules were refused.",
 			func(st rules.State) float64 { return b2f(st.OK) }),
 		gauge("hirewire_rules_last_reload_timestamp_seconds", "When the rules were last reloaded (Unix time).",
 			func(st rules.State) float64 { return float64(st.LastReload.UnixMilli()) / 1000 }),
 		gauge("hirewire_rules_loaded", "Rules in force.", func(st rules.State) float64 { return float64(st.Rules) }),
-		gauge("hirewire_rules_reload_failures", "Rules reloads refused since start.",
-			func(st rules.State) float64 { return float64(st.Failures) }),
-	)
-	return s
+		counter("hirewire_rules_reloads_total", "Rules reloads run since start, whether they changed the rules or not.",
+			func(st rules.State) int { return st.Reloads }),
+		counter("hirewire_rules_reload_failures_total", "Rules reloads refused since start.",
+			func(st rules.State) int { return st.Failures }),
+	}
 }
 
 func b2f(b bool) float64 {
@@ -59,6 +74,8 @@ func (s *ruleState) state() rules.State { return s.cur.State() }
 // reload loads the rules and swaps them in if they are valid and changed;
 // otherwise the old rules stay and every error is logged.
 func (s *ruleState) reload() (admin.RulesStatus, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	before := s.cur.State().Version
 	set, err := s.cur.Reload()
 	switch {
@@ -86,17 +103,17 @@ func (s *ruleState) status() admin.RulesStatus {
 	return out
 }
 
-// watch reloads on every change to the rules until ctx ends.
-func (s *ruleState) watch(ctx context.Context) error {
+// watch starts watching the rules at once and returns the loop that
+// reloads on every change until ctx ends. Starting the watch before the
+// router reports ready means no change made after that is missed.
+func (s *ruleState) watch() func(ctx context.Context) error {
 	w, err := rules.NewWatcher(s.path, func() error { _, err := s.reload(); return err },
 		rules.WatchOptions{Version: s.cur.State().Version, Logger: s.log})
 	if err != nil {
 		s.log.Error("watching the rules failed; reload with SIGHUP or POST /-/reload", "err", err)
-		<-ctx.Done()
-		return nil
+		return func(ctx context.Context) error { <-ctx.Done(); return nil }
 	}
-	defer w.Close()
-	return w.Run(ctx)
+	return w.Run
 }
 
 func short(v string) string { return v[:min(12, len(v))] }
