@@ -25,7 +25,8 @@ type WatchOptions struct {
 	// Version is the Version of the rules already loaded; if empty, the
 	// first poll reloads once.
 	Version string
-	// Logger receives reload failures; nil means none.
+	// Logger receives problems with the watch itself; nil means none.
+	// Reload failures are the reload function's to report.
 	Logger *slog.Logger
 }
 
@@ -173,12 +174,11 @@ func (w *Watcher) poll() {
 }
 
 // fire calls reload, noting the fingerprint first: a change after it is
-// then seen by the next event or poll.
+// then seen by the next event or poll. The reload function reports its own
+// errors (with every line:col), so they are not logged twice.
 func (w *Watcher) fire() {
 	w.last = fingerprint(w.path)
-	if err := w.reload(); err != nil {
-		w.log.Warn("reloading rules failed; the previous rules stay active", "path", w.path, "err", err)
-	}
+	_ = w.reload()
 }
 
 // fingerprint is Fingerprint, or "" when the rules cannot be read.
