@@ -121,7 +121,7 @@ func (s scope) on(n *yaml.Node) []string {
 	return out
 }
 
-// when compiles a condition.
+// when compiles a condition, with the probes that explain it when false.
 func (s scope) when(n *yaml.Node) *tmpl.Expr {
 	v, ok := s.str(n)
 	if !ok {
@@ -132,5 +132,6 @@ func (s scope) when(n *yaml.Node) *tmpl.Expr {
 		s.exprErr(n, err)
 		return nil
 	}
+	s.l.env.Probes(x)
 	return x
 }

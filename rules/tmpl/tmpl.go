@@ -60,9 +60,10 @@ func (e *Env) IsObject(name string) bool { return e.objects[name] }
 
 // Expr is a compiled expression.
 type Expr struct {
-	src  string
-	prog *vm.Program
-	refs []string
+	src    string
+	prog   *vm.Program
+	refs   []string
+	probes []*Expr // see Probes
 }
 
 // Compile compiles an expression that may return any value.
