@@ -246,6 +246,17 @@ func (r *Result) add(name string, g got, e *event.Event) error {
 // the rules' expression environment.
 func (f *Fetcher) Names() []string { return slices.Sorted(maps.Keys(f.objects)) }
 
+// ObjectID returns the id of object name that an event with the given
+// fields (e.Fields()) is about, evaluated as Fetch does; "" when the event
+// names none or no such object is configured.
+func (f *Fetcher) ObjectID(name string, fields map[string]any) (string, error) {
+	o, ok := f.objects[name]
+	if !ok {
+		return "", nil
+	}
+	return o.objectID(map[string]any{tmpl.VarEvent: fields})
+}
+
 // Erase forgets every cached copy of an object, in memory and in the
 // store (personal data of a deleted candidate).
 func (f *Fetcher) Erase(ctx context.Context, object, id string) error {

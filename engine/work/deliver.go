@@ -19,7 +19,7 @@ func (w *Worker) deliver(ctx context.Context, d *store.Delivery) {
 	if !ok {
 		err = actions.Permanent(fmt.Errorf("no action kind %q in this build", d.Kind))
 	} else {
-		detail, err = kind.Send(ctx, actions.Message{ID: d.ID, Payload: d.Payload, Attempt: a.N})
+		detail, err = send(ctx, kind, actions.Message{ID: d.ID, Payload: d.Payload, Attempt: a.N})
 	}
 	if err != nil && ctx.Err() != nil {
 		// Shutdown cut the attempt: leave it to the next owner, uncounted.
@@ -33,6 +33,17 @@ func (w *Worker) deliver(ctx context.Context, d *store.Delivery) {
 	if ferr := w.opts.Store.Finish(context.WithoutCancel(ctx), w.opts.Owner, d, a); ferr != nil && !errors.Is(ferr, store.ErrLeaseLost) {
 		w.opts.Logger.Error("recording attempt failed", "delivery", d.ID, "err", ferr)
 	}
+}
+
+// send calls kind.Send; a panic in it makes the delivery dead instead of
+// ending the router or coming back at every lease.
+func send(ctx context.Context, kind actions.Kind, m actions.Message) (detail string, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = actions.Permanent(fmt.Errorf("action panicked: %v", p))
+		}
+	}()
+	return kind.Send(ctx, m)
 }
 
 // settle sets the delivery's next state from the attempt's result.

@@ -18,7 +18,6 @@ const fetchRetry = 30 * time.Second
 
 // process evaluates the rules for one claimed event and completes it.
 func (w *Worker) process(ctx context.Context, e *event.Event) {
-	log := w.opts.Logger.With("event", e.ID, "type", e.Type)
 	set := w.opts.Rules()
 	fields, err := e.Fields()
 	if err != nil {
@@ -26,32 +25,18 @@ func (w *Worker) process(ctx context.Context, e *event.Event) {
 			Trace: mustJSON(Trace{Error: err.Error()})})
 		return
 	}
-	cands := set.Candidates(e.Type)
 	tr := &Trace{RulesVersion: set.Version}
 	vars := map[string]any{"event": fields, "previous": map[string]any{}}
 	for _, o := range w.opts.Objects {
 		vars[o] = nil
 	}
-	if names := set.Needs(cands); len(names) > 0 && w.opts.Fetcher != nil {
-		res, err := w.opts.Fetcher.Fetch(ctx, e, fields, names)
-		if err != nil {
-			log.Warn("fetching objects failed; will retry", "err", err)
-			w.deferEvent(ctx, e, store.StatusPending, w.opts.Now().Add(fetchRetry), "fetch failed: "+err.Error())
-			return
-		}
-		if !res.Wait.IsZero() {
-			why := res.Reason
-			if why == "" {
-				why = "waiting for the HR Manager API budget"
-			}
-			w.deferEvent(ctx, e, store.StatusWaiting, res.Wait, why)
-			return
-		}
-		for name, obj := range res.Objects {
-			vars[name] = obj
-		}
-		vars["previous"] = res.Previous
-		tr.Objects, tr.Fetched, tr.Stale = res.Objects, res.Fetched, res.Stale
+	erased, ok := w.erase(ctx, e, fields, tr)
+	if !ok {
+		return
+	}
+	names := without(set.Needs(set.Candidates(e.Type)), erased)
+	if len(names) > 0 && w.opts.Fetcher != nil && !w.fetch(ctx, e, fields, names, vars, tr) {
+		return
 	}
 	out := &store.Outcome{Status: store.StatusProcessed, RulesVersion: set.Version}
 	for _, r := range set.Rules {
@@ -59,6 +44,34 @@ func (w *Worker) process(ctx context.Context, e *event.Event) {
 	}
 	out.Trace = mustJSON(tr)
 	w.complete(ctx, e, out)
+}
+
+// fetch puts the named objects and their previous copies into vars and
+// the trace. When they cannot be had yet it defers the event (or leaves it
+// to be released, when shutdown cut the fetch) and reports false.
+func (w *Worker) fetch(ctx context.Context, e *event.Event, fields map[string]any, names []string, vars map[string]any, tr *Trace) bool {
+	res, err := w.opts.Fetcher.Fetch(ctx, e, fields, names)
+	switch {
+	case err != nil && ctx.Err() != nil:
+		return false
+	case err != nil:
+		w.opts.Logger.Warn("fetching objects failed; will retry", "event", e.ID, "type", e.Type, "err", err)
+		w.deferEvent(ctx, e, store.StatusPending, w.opts.Now().Add(fetchRetry), "fetch failed: "+err.Error())
+		return false
+	case !res.Wait.IsZero():
+		why := res.Reason
+		if why == "" {
+			why = "waiting for the HR Manager API budget"
+		}
+		w.deferEvent(ctx, e, store.StatusWaiting, res.Wait, why)
+		return false
+	}
+	for name, obj := range res.Objects {
+		vars[name] = obj
+	}
+	vars["previous"] = res.Previous
+	tr.Objects, tr.Fetched, tr.Stale = res.Objects, res.Fetched, res.Stale
+	return true
 }
 
 // evalRule records the rule's verdict and returns its deliveries.
@@ -119,7 +132,6 @@ func (w *Worker) delivery(e *event.Event, r *rules.Rule, a *rules.Action, vars m
 		d.Status, d.LastError = store.DeliveryDead, "render: "+err.Error()
 		d.Payload = json.RawMessage("null")
 		note.Result = "dead: cannot render: " + err.Error()
-		w.opts.Metrics.DeadDeliveries.Inc()
 	} else {
 		d.Payload = payload
 		note.Result = "delivery " + d.ID
@@ -146,6 +158,12 @@ func (w *Worker) complete(ctx context.Context, e *event.Event, out *store.Outcom
 		return
 	}
 	w.opts.Metrics.EventsProcessed.WithLabelValues(out.Status).Inc()
+	for _, d := range out.Deliveries {
+		if d.Status == store.DeliveryDead {
+			// Counted once stored, so a lost lease does not count twice.
+			w.opts.Metrics.DeadDeliveries.Inc()
+		}
+	}
 	if len(out.Deliveries) > 0 {
 		w.Notify()
 	}

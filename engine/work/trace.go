@@ -9,6 +9,7 @@ type Trace struct {
 	Objects      map[string]any `json:"objects,omitempty"`
 	Fetched      []string       `json:"fetched,omitempty"`
 	Stale        []string       `json:"stale,omitempty"`
+	Erased       []string       `json:"erased,omitempty"` // "candidate 987654": personal data forgotten
 	Rules        []Verdict      `json:"rules"`
 	Error        string         `json:"error,omitempty"`
 }

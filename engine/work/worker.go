@@ -7,6 +7,7 @@ package work
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"math/rand/v2"
 	"sync"
@@ -19,10 +20,20 @@ import (
 	"github.com/hirewire/hirewire/rules"
 )
 
-// Fetcher gets the objects rules need; *fetch.Fetcher is one.
+// Fetcher gets the objects rules need and forgets them on request;
+// *fetch.Fetcher is one.
 type Fetcher interface {
+	// Fetch returns the named objects for event e (see fetch.Fetcher.Fetch):
+	// a Result with Wait set means "not yet", an error means "retry later".
 	Fetch(ctx context.Context, e *event.Event, fields map[string]any, names []string) (fetch.Result, error)
+	// ObjectID returns the id of object name that an event with these
+	// fields is about; "" when it names none.
+	ObjectID(name string, fields map[string]any) (string, error)
+	// Erase forgets every cached copy of one object.
+	Erase(ctx context.Context, object, id string) error
 }
+
+var _ Fetcher = (*fetch.Fetcher)(nil)
 
 // Options configure a Worker.
 type Options struct {
@@ -40,7 +51,11 @@ type Options struct {
 	EventLease time.Duration
 	SendLease  time.Duration
 	// Grace is how long in-flight work may finish after shutdown starts.
-	Grace   time.Duration
+	Grace time.Duration
+	// EraseOn maps event types to the object whose cached copies an event
+	// of that type erases, because the person asked to be forgotten. Nil
+	// means DefaultEraseOn; an empty map erases nothing.
+	EraseOn map[string]string
 	Now     func() time.Time
 	Logger  *slog.Logger
 	Metrics *Metrics
@@ -79,6 +94,9 @@ func New(opts Options) *Worker {
 	if opts.Metrics == nil {
 		opts.Metrics = NewMetrics(nil)
 	}
+	if opts.EraseOn == nil {
+		opts.EraseOn = DefaultEraseOn()
+	}
 	return &Worker{opts: opts, wake: make(chan struct{}, 1), jitter: rand.Float64}
 }
 
@@ -97,13 +115,12 @@ func (w *Worker) Run(ctx context.Context) error {
 	// HTTP forward in half; it is cancelled once Grace has passed.
 	workCtx, cancelWork := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelWork()
-	sem := make(chan struct{}, w.opts.Concurrency)
+	slots := make(chan struct{}, w.opts.Concurrency)
 	var wg sync.WaitGroup
 	tick := time.NewTicker(w.opts.Poll)
 	defer tick.Stop()
-	for ctx.Err() == nil {
-		busy := w.round(ctx, workCtx, sem, &wg)
-		if busy {
+	for turn := 0; ctx.Err() == nil; turn++ {
+		if w.round(ctx, workCtx, slots, &wg, turn%2 == 1) {
 			continue
 		}
 		select {
@@ -125,45 +142,107 @@ func (w *Worker) Run(ctx context.Context) error {
 	return w.opts.Store.ReleaseAll(release, w.opts.Owner)
 }
 
-// round claims what is due and starts it, bounded by sem. It reports
-// whether it found a full batch, so the caller asks again at once.
-func (w *Worker) round(ctx, workCtx context.Context, sem chan struct{}, wg *sync.WaitGroup) bool {
-	n := w.opts.Concurrency
+// round waits for a free slot, claims no more work than there are free
+// slots, and starts it at once: work claimed but not started would hold a
+// lease that runs out while it waits. Events and deliveries take turns at
+// claiming first so that neither starves the other. round reports whether
+// the claims filled every free slot, so the caller asks again at once.
+func (w *Worker) round(ctx, workCtx context.Context, slots chan struct{}, wg *sync.WaitGroup, deliveriesFirst bool) bool {
+	free := reserve(ctx, slots)
+	if free == 0 {
+		return false
+	}
+	claims := []func(context.Context, context.Context, int) []func(){w.claimEvents, w.claimDeliveries}
+	if deliveriesFirst {
+		claims[0], claims[1] = claims[1], claims[0]
+	}
+	var jobs []func()
+	for _, claim := range claims {
+		if n := free - len(jobs); n > 0 {
+			jobs = append(jobs, claim(ctx, workCtx, n)...)
+		}
+	}
+	for range free - len(jobs) {
+		<-slots
+	}
+	for _, job := range jobs {
+		wg.Add(1)
+		go func() {
+			defer func() { <-slots; wg.Done() }()
+			defer w.survive()
+			job()
+		}()
+	}
+	return len(jobs) == free
+}
+
+// reserve waits until a slot is free (or ctx ends), then takes every free
+// slot and returns how many it took.
+func reserve(ctx context.Context, slots chan struct{}) int {
+	select {
+	case slots <- struct{}{}:
+	case <-ctx.Done():
+		return 0
+	}
+	n := 1
+	for n < cap(slots) {
+		select {
+		case slots <- struct{}{}:
+			n++
+		default:
+			return n
+		}
+	}
+	return n
+}
+
+// claimEvents leases up to n due events and returns their processing.
+func (w *Worker) claimEvents(ctx, workCtx context.Context, n int) []func() {
 	events, err := w.opts.Store.ClaimEvents(ctx, w.opts.Owner, n, w.opts.EventLease)
 	if err != nil && ctx.Err() == nil {
 		w.opts.Logger.Error("claiming events failed", "err", err)
 	}
+	jobs := make([]func(), 0, len(events))
 	for _, e := range events {
-		w.start(ctx, sem, wg, func() { w.process(workCtx, e) })
+		jobs = append(jobs, func() { w.process(workCtx, e) })
 	}
+	return jobs
+}
+
+// claimDeliveries leases up to n due deliveries and returns their sending.
+func (w *Worker) claimDeliveries(ctx, workCtx context.Context, n int) []func() {
 	dels, err := w.opts.Store.ClaimDeliveries(ctx, w.opts.Owner, n, w.opts.SendLease)
 	if err != nil && ctx.Err() == nil {
 		w.opts.Logger.Error("claiming deliveries failed", "err", err)
 	}
+	jobs := make([]func(), 0, len(dels))
 	for _, d := range dels {
-		w.start(ctx, sem, wg, func() { w.deliver(workCtx, d) })
+		jobs = append(jobs, func() { w.deliver(workCtx, d) })
 	}
-	return len(events) == n || len(dels) == n
+	return jobs
 }
 
-func (w *Worker) start(ctx context.Context, sem chan struct{}, wg *sync.WaitGroup, f func()) {
-	select {
-	case sem <- struct{}{}:
-	case <-ctx.Done():
-		// Shutting down: the claim is released by ReleaseAll.
-		return
+// survive keeps a panic in one piece of work from ending the router; the
+// work's lease runs out and it is tried again.
+func (w *Worker) survive() {
+	if p := recover(); p != nil {
+		w.opts.Logger.Error("work panicked; its claim will expire and it will be retried", "panic", fmt.Sprint(p))
 	}
-	wg.Add(1)
-	go func() {
-		defer func() { <-sem; wg.Done() }()
-		f()
-	}()
 }
 
 // backoff is the delay before attempt n+1 after n failed attempts:
-// exponential from base, capped, with "equal jitter" (half fixed, half
-// random) so that retries of many deliveries spread out.
+// exponential from base, capped at max, with "equal jitter" (half fixed,
+// half random) so that retries of many deliveries spread out. A policy
+// without a base or max (a delivery stored without one) takes the
+// defaults of rules.DefaultRetry.
 func (w *Worker) backoff(n int, base, max time.Duration) time.Duration {
+	def := rules.DefaultRetry()
+	if base <= 0 {
+		base = def.Backoff
+	}
+	if max <= 0 {
+		max = def.MaxBackoff
+	}
 	d := base
 	for i := 1; i < n && d < max; i++ {
 		d *= 2

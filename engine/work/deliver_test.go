@@ -1,0 +1,179 @@
+package work
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hirewire/hirewire/actions"
+	"github.com/hirewire/hirewire/engine/store"
+)
+
+// TestBackoffDoublesWithJitterUpToMax: the delay doubles from the base per
+// failed attempt, stops at the max, and is jittered between half and all
+// of that.
+func TestBackoffDoublesWithJitterUpToMax(t *testing.T) {
+	w := New(Options{})
+	base, max := 10*time.Second, time.Hour
+	for _, c := range []struct {
+		n    int
+		full time.Duration
+	}{{1, 10 * time.Second}, {2, 20 * time.Second}, {3, 40 * time.Second}, {6, 320 * time.Second},
+		{9, 2560 * time.Second}, {10, time.Hour}, {12, time.Hour}, {500, time.Hour}} {
+		w.jitter = func() float64 { return 0 }
+		if got := w.backoff(c.n, base, max); got != c.full/2 {
+			t.Errorf("after %d failures, least delay %v, want %v", c.n, got, c.full/2)
+		}
+		w.jitter = func() float64 { return 1 }
+		if got := w.backoff(c.n, base, max); got != c.full {
+			t.Errorf("after %d failures, most delay %v, want %v", c.n, got, c.full)
+		}
+	}
+	w.jitter = func() float64 { return 1 }
+	if got := w.backoff(1, 0, 0); got != 10*time.Second {
+		t.Errorf("no policy: %v, want the default 10s", got)
+	}
+}
+
+// TestBackoffJitterSpreads: with the real random source, delays stay in
+// [d/2, d] and are not all the same.
+func TestBackoffJitterSpreads(t *testing.T) {
+	w := New(Options{})
+	seen := map[time.Duration]bool{}
+	for range 200 {
+		d := w.backoff(3, 10*time.Second, time.Hour)
+		if d < 20*time.Second || d > 40*time.Second {
+			t.Fatalf("delay %v outside [20s, 40s]", d)
+		}
+		seen[d] = true
+	}
+	if len(seen) < 10 {
+		t.Errorf("only %d distinct delays in 200: no jitter", len(seen))
+	}
+}
+
+// TestSettle covers every way an attempt can end.
+func TestSettle(t *testing.T) {
+	c := newClock()
+	w := New(Options{Now: c.Now})
+	w.jitter = func() float64 { return 1 }
+	fail := errors.New("503 Service Unavailable")
+	for _, tc := range []struct {
+		name     string
+		attempts int
+		err      error
+		status   string
+		next     time.Duration // after now, for pending
+	}{
+		{"delivered", 1, nil, store.DeliveryDelivered, 0},
+		{"first failure waits the base", 1, fail, store.DeliveryPending, 10 * time.Second},
+		{"third failure waits four times", 3, fail, store.DeliveryPending, 40 * time.Second},
+		{"late failures wait the max", 11, fail, store.DeliveryPending, 5 * time.Minute},
+		{"Retry-After longer than backoff wins", 1, actions.RetryAfter(fail, 2*time.Minute), store.DeliveryPending, 2 * time.Minute},
+		{"Retry-After shorter than backoff is not faster", 2, actions.RetryAfter(fail, time.Second), store.DeliveryPending, 20 * time.Second},
+		{"permanent is dead at once", 1, actions.Permanent(fail), store.DeliveryDead, 0},
+		{"last attempt is dead", 12, fail, store.DeliveryDead, 0},
+		{"last attempt is dead despite Retry-After", 12, actions.RetryAfter(fail, time.Second), store.DeliveryDead, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			d := &store.Delivery{ID: "d", Kind: "rec", Attempts: tc.attempts, MaxAttempts: 12,
+				Backoff: 10 * time.Second, MaxBackoff: 5 * time.Minute, LastError: "earlier"}
+			a := &store.Attempt{N: tc.attempts}
+			w.settle(d, a, "200 OK", tc.err)
+			if d.Status != tc.status {
+				t.Fatalf("status %s, want %s", d.Status, tc.status)
+			}
+			if tc.err == nil {
+				if !a.OK || a.Detail != "200 OK" || d.LastError != "" {
+					t.Errorf("attempt %+v, last error %q; want OK with the detail, error cleared", a, d.LastError)
+				}
+				return
+			}
+			if a.OK || a.Detail != tc.err.Error() || d.LastError != tc.err.Error() {
+				t.Errorf("attempt %+v, last error %q; want the error recorded", a, d.LastError)
+			}
+			if tc.status == store.DeliveryPending && !d.NextAt.Equal(c.Now().Add(tc.next)) {
+				t.Errorf("next attempt in %v, want %v", d.NextAt.Sub(c.Now()), tc.next)
+			}
+		})
+	}
+}
+
+// TestRetriesUntilDelivered: failures are retried when their backoff has
+// passed on the clock, each attempt is recorded, and a success ends it.
+func TestRetriesUntilDelivered(t *testing.T) {
+	v := newEnv(t)
+	v.rec.send = func(_ context.Context, m actions.Message) (string, error) {
+		if m.Attempt < 3 {
+			return "", errors.New("502 Bad Gateway")
+		}
+		return "200 OK", nil
+	}
+	set := v.rules(`rules:
+  - name: hire
+    on: CandidateHired
+    actions: [{rec: {text: hi}, retry: {attempts: 4, backoff: 1m, max_backoff: 90s}}]
+`)
+	w := v.worker(set, nil)
+	w.jitter = func() float64 { return 1 }
+	id := v.ingest("candidate:1", map[string]any{"EventType": "CandidateHired", "CandidateId": 1})
+	v.run(w)
+	did := id + ".hire.0"
+	for n, wait := range []time.Duration{time.Minute, 90 * time.Second} {
+		var d *store.Delivery
+		v.eventually("failed attempt", func() bool {
+			d = findDelivery(v.event(id), did)
+			return d != nil && d.Attempts == n+1
+		})
+		if d.Status != store.DeliveryPending || !d.NextAt.Equal(v.clock.Now().Add(wait)) {
+			t.Fatalf("after attempt %d: %s, next at +%v; want pending at +%v", n+1, d.Status, d.NextAt.Sub(v.clock.Now()), wait)
+		}
+		v.clock.Add(wait)
+		w.Notify()
+	}
+	d := v.waitDelivery(id, did)
+	if d.Status != store.DeliveryDelivered || d.Attempts != 3 || len(d.History) != 3 || !d.History[2].OK {
+		t.Fatalf("delivery %s after %d attempts, history %d; want delivered on the third", d.Status, d.Attempts, len(d.History))
+	}
+	if d.History[0].OK || d.History[0].Detail != "502 Bad Gateway" {
+		t.Errorf("first attempt %+v, want the failure recorded", d.History[0])
+	}
+}
+
+// TestUnknownKindIsDead: a delivery whose kind this build lacks is dead at
+// the first attempt, with a reason that names the kind.
+func TestUnknownKindIsDead(t *testing.T) {
+	v := newEnv(t)
+	id := v.ingest("", map[string]any{"EventType": "CandidateHired"})
+	claimed, err := v.store.ClaimEvents(v.ctx, "seed", 1, time.Minute)
+	if err != nil || len(claimed) != 1 {
+		t.Fatalf("claim: %v %v", claimed, err)
+	}
+	err = v.store.Complete(v.ctx, "seed", id, &store.Outcome{Status: store.StatusProcessed, Deliveries: []*store.Delivery{{
+		ID: id + ".fax.0", Rule: "fax", Kind: "fax", Payload: []byte(`{}`), MaxAttempts: 12,
+		Backoff: time.Second, MaxBackoff: time.Minute}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v.run(v.worker(v.rules("rules: []\n"), nil))
+	d := v.waitDelivery(id, id+".fax.0")
+	if d.Status != store.DeliveryDead || d.Attempts != 1 || !strings.Contains(d.LastError, `no action kind "fax"`) {
+		t.Errorf("delivery %s after %d attempts: %q; want dead at once naming the kind", d.Status, d.Attempts, d.LastError)
+	}
+}
+
+// TestPanickingSendIsDead: a kind that panics makes its delivery dead
+// instead of ending the router.
+func TestPanickingSendIsDead(t *testing.T) {
+	v := newEnv(t)
+	v.rec.send = func(context.Context, actions.Message) (string, error) { panic("nil map") }
+	set := v.rules("rules:\n  - {name: p, on: CandidateHired, actions: [{rec: {text: x}}]}\n")
+	id := v.ingest("", map[string]any{"EventType": "CandidateHired"})
+	v.run(v.worker(set, nil))
+	d := v.waitDelivery(id, id+".p.0")
+	if d.Status != store.DeliveryDead || !strings.Contains(d.LastError, "panicked: nil map") {
+		t.Errorf("delivery %s: %q; want dead with the panic", d.Status, d.LastError)
+	}
+}
