@@ -60,6 +60,21 @@ func objectNames(cfg *config.Config) []string {
 	return names
 }
 
+// eraseOn is the configured erase_on, or the default for the objects that
+// are configured (a config without a candidate object erases nothing).
+func eraseOn(cfg *config.Config) map[string]string {
+	if m := cfg.Source().EraseOn; m != nil {
+		return m
+	}
+	m := work.DefaultEraseOn()
+	for typ, obj := range m {
+		if cfg.Source().Objects[obj] == nil {
+			delete(m, typ)
+		}
+	}
+	return m
+}
+
 // buildFetcher returns nil when no objects are configured.
 func buildFetcher(cfg *config.Config, st store.Store, reg prometheus.Registerer, log *slog.Logger, now func() time.Time) (work.Fetcher, error) {
 	src := cfg.Source()
@@ -69,12 +84,16 @@ func buildFetcher(cfg *config.Config, st store.Store, reg prometheus.Registerer,
 	var objs []fetch.ObjectConfig
 	for _, name := range objectNames(cfg) {
 		o := src.Objects[name]
-		objs = append(objs, fetch.ObjectConfig{Name: name, ID: o.ID, Get: o.Get, Select: o.Select, TTL: o.TTL,
-			RefreshOn: o.RefreshOn, MaxWait: o.MaxWait})
+		oc := fetch.ObjectConfig{Name: name, ID: o.ID, Get: o.Get, Select: o.Select, TTL: o.TTL,
+			RefreshOn: o.RefreshOn, MaxWait: o.MaxWait}
+		if o.List != nil {
+			oc.List = &fetch.ListConfig{Get: o.List.Get, Select: o.List.Select, ItemID: o.List.ItemID}
+		}
+		objs = append(objs, oc)
 	}
 	f, err := fetch.New(fetch.Options{
 		BaseURL: src.API.BaseURL, APIKey: src.API.APIKey, PerHour: src.API.Budget.PerHour, PerDay: src.API.Budget.PerDay,
-		Fixtures: src.API.Fixtures, Objects: objs, Store: st, Now: now, Logger: log, Metrics: fetch.NewMetrics(reg),
+		Fixtures: src.API.Fixtures, Timeout: src.API.Timeout, Objects: objs, Store: st, Now: now, Logger: log, Metrics: fetch.NewMetrics(reg),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("objects: %w", err)

@@ -43,6 +43,7 @@ type Source struct {
 	DedupWindow time.Duration            `yaml:"dedup_window"`
 	Debounce    map[string]time.Duration `yaml:"debounce"`
 	OrderBy     []string                 `yaml:"order_by"`
+	EraseOn     map[string]string        `yaml:"erase_on"` // event type → object whose copies it erases
 	MaxBody     int64                    `yaml:"max_body"`
 	API         API                      `yaml:"api"`
 	Objects     map[string]*Object       `yaml:"objects"`
@@ -78,6 +79,7 @@ type Object struct {
 type ObjectList struct {
 	Get    string `yaml:"get"`
 	Select string `yaml:"select"`
+	ItemID string `yaml:"item_id"` // expr on each item; default Id
 }
 
 // SMTP is the mail relay for email and calendar actions.

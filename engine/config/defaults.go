@@ -114,6 +114,11 @@ func (c *Config) validate() error {
 				errs = append(errs, fmt.Errorf("sources.%s.api.base_url: objects need a base_url (or fixtures)", name))
 			}
 		}
+		for typ, obj := range s.EraseOn {
+			if s.Objects[obj] == nil {
+				errs = append(errs, fmt.Errorf("sources.%s.erase_on.%s: no object %q is configured", name, typ, obj))
+			}
+		}
 		for oname, o := range s.Objects {
 			if o.ID == "" || o.Get == "" && s.API.Fixtures == "" {
 				errs = append(errs, fmt.Errorf("sources.%s.objects.%s: id and get are required", name, oname))

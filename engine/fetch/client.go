@@ -45,11 +45,14 @@ type client struct {
 	now  func() time.Time
 }
 
-// newClient returns an API client; hc may be nil.
-func newClient(base, key string, hc *resty.Client, now func() time.Time, log *slog.Logger) *client {
+// newClient returns an API client; hc may be nil, timeout 0 (default).
+func newClient(base, key string, hc *resty.Client, timeout time.Duration, now func() time.Time, log *slog.Logger) *client {
+	if timeout <= 0 {
+		timeout = defaultTimeout
+	}
 	if hc == nil {
 		hc = resty.New().
-			SetTimeout(defaultTimeout).
+			SetTimeout(timeout).
 			SetRedirectPolicy(resty.NoRedirectPolicy()).
 			SetResponseBodyLimit(bodyLimit).
 			SetLogger(restyLogger{log})

@@ -69,6 +69,8 @@ type Options struct {
 	Store Store
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+	// Timeout bounds one API call (default 30 s).
+	Timeout time.Duration
 	// Client is the HTTP client for the API (default: 30 s timeout, no
 	// redirects).
 	Client *resty.Client
@@ -145,7 +147,7 @@ func New(opts Options) (*Fetcher, error) {
 	if err := f.compile(opts.Objects); err != nil {
 		return nil, err
 	}
-	f.client = newClient(opts.BaseURL, opts.APIKey, opts.Client, f.now, f.log)
+	f.client = newClient(opts.BaseURL, opts.APIKey, opts.Client, opts.Timeout, f.now, f.log)
 	return f, nil
 }
 

@@ -90,6 +90,7 @@ func (w *Worker) evalRule(e *event.Event, r *rules.Rule, vars map[string]any, tr
 		return nil
 	case !ok:
 		v.Verdict, v.Why = "not matched", "when is false: "+r.When.Source()
+		v.Saw = r.When.Explain(vars)
 		return nil
 	}
 	v.Verdict, v.Why = "matched", "when is true"

@@ -74,6 +74,10 @@ func TestFailingConditionIsRecordedAndOthersRun(t *testing.T) {
   - name: other
     on: ProjectCreated
     actions: [{rec: {text: never}}]
+  - name: small-ids
+    on: CandidateHired
+    when: event.CandidateId < 3 && event.Type == "CandidateHired"
+    actions: [{rec: {text: never}}]
 `)
 	w := v.worker(set, nil)
 	id := v.ingest("candidate:5", map[string]any{"EventType": "CandidateHired", "CandidateId": 5})
@@ -91,6 +95,11 @@ func TestFailingConditionIsRecordedAndOthersRun(t *testing.T) {
 	}
 	if o := verdict(tr, "other"); o.Verdict != "skipped" {
 		t.Errorf("other: %+v, want skipped", o)
+	}
+	s := verdict(tr, "small-ids")
+	if s.Verdict != "not matched" || len(s.Saw) != 2 || s.Saw[0].Expr != "event.CandidateId" || s.Saw[0].Value != "5" ||
+		s.Saw[1].Value != `"CandidateHired"` {
+		t.Errorf("small-ids: %+v, want not matched, saying it saw event.CandidateId = 5", s)
 	}
 	if len(rec.Deliveries) != 1 || rec.Deliveries[0].ID != id+".fine.0" {
 		t.Errorf("deliveries %+v, want only fine's", rec.Deliveries)

@@ -1,6 +1,10 @@
 package work
 
-import "encoding/json"
+import (
+	"encoding/json"
+
+	"github.com/hirewire/hirewire/rules/tmpl"
+)
 
 // Trace is what an event's processing records for people: every rule's
 // verdict and why, the objects it saw, and what became of each action.
@@ -16,10 +20,12 @@ type Trace struct {
 
 // Verdict is one rule's outcome for one event.
 type Verdict struct {
-	Rule    string       `json:"rule"`
-	Verdict string       `json:"verdict"` // matched, not matched, skipped, error
-	Why     string       `json:"why"`
-	Actions []ActionNote `json:"actions,omitempty"`
+	Rule    string `json:"rule"`
+	Verdict string `json:"verdict"` // matched, not matched, skipped, error
+	Why     string `json:"why"`
+	// Saw holds what a false condition read, e.g. position.Details.CustomText1 = "Sales".
+	Saw     []tmpl.Binding `json:"saw,omitempty"`
+	Actions []ActionNote   `json:"actions,omitempty"`
 }
 
 // ActionNote says what one action of a matched rule did.
