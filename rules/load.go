@@ -88,7 +88,8 @@ func readInputs(path string) ([]input, error) {
 }
 
 // ruleFiles lists the *.yaml and *.yml regular files (symlinks followed) of
-// dir, sorted, skipping names that start with a dot (editor files).
+// dir, sorted, skipping names that start with a dot (editor files) and rule
+// tests (*_test.yaml, for `hirewire test`).
 func ruleFiles(dir string) ([]string, error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
@@ -98,7 +99,7 @@ func ruleFiles(dir string) ([]string, error) {
 	for _, e := range entries {
 		n := e.Name()
 		ext := filepath.Ext(n)
-		if strings.HasPrefix(n, ".") || ext != ".yaml" && ext != ".yml" {
+		if strings.HasPrefix(n, ".") || ext != ".yaml" && ext != ".yml" || strings.HasSuffix(strings.TrimSuffix(n, ext), "_test") {
 			continue
 		}
 		p := filepath.Join(dir, n)

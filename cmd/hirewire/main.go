@@ -31,6 +31,7 @@ type command struct {
 var commands = []command{
 	{"serve", "run the router", runServe},
 	{"check", "validate hirewire.yaml and the rules; exit 1 on errors", runCheck},
+	{"test", "run rule tests: events in, expected matches and rendered actions out", runTest},
 	{"send", "post a sample HR Manager event to a running router", runSend},
 	{"events", "list recent events of a running router", runEvents},
 	{"replay", "process an event again as a new event", runReplay},

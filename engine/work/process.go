@@ -39,11 +39,21 @@ func (w *Worker) process(ctx context.Context, e *event.Event) {
 		return
 	}
 	out := &store.Outcome{Status: store.StatusProcessed, RulesVersion: set.Version}
-	for _, r := range set.Rules {
-		out.Deliveries = append(out.Deliveries, w.evalRule(e, r, vars, tr)...)
-	}
+	out.Deliveries = w.Evaluate(e, set, vars, tr)
 	out.Trace = mustJSON(tr)
 	w.complete(ctx, e, out)
+}
+
+// Evaluate runs every rule of set on an event whose objects are in vars,
+// records each verdict in tr, and returns the deliveries of the matching
+// actions, rendered. It stores nothing: the worker stores the outcome, and
+// `hirewire test` compares it with what a test expects.
+func (w *Worker) Evaluate(e *event.Event, set *rules.Set, vars map[string]any, tr *Trace) []*store.Delivery {
+	var out []*store.Delivery
+	for _, r := range set.Rules {
+		out = append(out, w.evalRule(e, r, vars, tr)...)
+	}
+	return out
 }
 
 // fetch puts the named objects and their previous copies into vars and
