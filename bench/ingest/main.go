@@ -19,9 +19,11 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"slices"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/hirewire/hirewire/engine/config"
@@ -34,11 +36,33 @@ func main() {
 	duration := flag.Duration("duration", 5*time.Second, "length of one round")
 	rounds := flag.Int("rounds", 3, "rounds of each handler")
 	storeURL := flag.String("store", "", "store URL (default: SQLite in a temp dir)")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file; samples carry the label handler=bare or handler=durable")
 	flag.Parse()
+	if *cpuProfile != "" {
+		stop, err := startProfile(*cpuProfile)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
+		defer stop()
+	}
 	if err := run(*clients, *duration, *rounds, *storeURL); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
+}
+
+// startProfile starts CPU profiling into path and returns what stops it.
+func startProfile(path string) (func(), error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }
 
 func run(clients int, d time.Duration, rounds int, storeURL string) error {
@@ -70,28 +94,42 @@ func run(clients int, d time.Duration, rounds int, storeURL string) error {
 	var bareRates, durRates []float64
 	fmt.Printf("clients=%d round=%s rounds=%d store=%s\n", clients, d, rounds, storeURL)
 	for i := 0; i < rounds; i++ {
-		b, err := round(bare, clients, d, &seq)
+		b, err := labelled("bare", func() (result, error) { return round(bare, clients, d, &seq) })
 		if err != nil {
 			return err
 		}
-		s, err := round(durable, clients, d, &seq)
+		s, err := labelled("durable", func() (result, error) { return round(durable, clients, d, &seq) })
 		if err != nil {
 			return err
 		}
-		bareRates, durRates = append(bareRates, b), append(durRates, s)
-		fmt.Printf("round %d: bare %.0f events/s, durable %.0f events/s, ratio %.2f\n", i+1, b, s, s/b)
+		bareRates, durRates = append(bareRates, b.rate), append(durRates, s.rate)
+		fmt.Printf("round %d: bare %.0f events/s (%.1f cores), durable %.0f events/s (%.1f cores), ratio %.2f\n",
+			i+1, b.rate, b.cores, s.rate, s.cores, s.rate/b.rate)
 	}
 	mb, md := median(bareRates), median(durRates)
 	fmt.Printf("median: bare %.0f events/s, durable %.0f events/s, ratio %.2f\n", mb, md, md/mb)
 	return nil
 }
 
-// round serves h on loopback and posts to it for d; it returns accepted
-// events per second.
-func round(h http.Handler, clients int, d time.Duration, seq *atomic.Int64) (float64, error) {
+// labelled runs f with the profiler label handler=name, which the
+// goroutines it starts inherit (go tool pprof -tagfocus handler=durable).
+func labelled(name string, f func() (result, error)) (res result, err error) {
+	pprof.Do(context.Background(), pprof.Labels("handler", name), func(context.Context) {
+		res, err = f()
+	})
+	return res, err
+}
+
+// result is what one round measured: accepted events per second, and how
+// many cores the process kept busy meanwhile (a durable round well below
+// the cores of the machine waits on the disk, not on the CPU).
+type result struct{ rate, cores float64 }
+
+// round serves h on loopback and posts to it for d.
+func round(h http.Handler, clients int, d time.Duration, seq *atomic.Int64) (result, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		return 0, err
+		return result{}, err
 	}
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}
 	go srv.Serve(l)
@@ -116,12 +154,13 @@ func round(h http.Handler, clients int, d time.Duration, seq *atomic.Int64) (flo
 			}
 		}()
 	}
-	start := time.Now()
+	start, cpu0 := time.Now(), cpuTime()
 	wg.Wait()
+	secs := time.Since(start).Seconds()
 	if f := failed.Load(); f > 0 {
-		return 0, fmt.Errorf("%d requests failed", f)
+		return result{}, fmt.Errorf("%d requests failed", f)
 	}
-	return float64(ok.Load()) / time.Since(start).Seconds(), nil
+	return result{rate: float64(ok.Load()) / secs, cores: (cpuTime() - cpu0).Seconds() / secs}, nil
 }
 
 // post sends one ~300-byte event; ids differ so that none is a duplicate.
@@ -134,6 +173,13 @@ func post(c *http.Client, url string, n int64) bool {
 	_, _ = io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
 	return resp.StatusCode == http.StatusAccepted
+}
+
+// cpuTime is the CPU time this process has used, user and system.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 func median(xs []float64) float64 {

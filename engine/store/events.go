@@ -119,6 +119,11 @@ func (s *sqlStore) Events(ctx context.Context, f EventFilter) ([]*EventRecord, e
 func (s *sqlStore) Replay(ctx context.Context, id string, now time.Time) (string, error) {
 	newID := event.NewID(now)
 	at := ms(now)
+	s.ingestMu.Lock()
+	defer s.ingestMu.Unlock()
+	if s.dedupIdx != nil {
+		defer s.dedupIdx.reset() // the copy is now the latest of its key
+	}
 	err := s.b.write(ctx, func(tx q) error {
 		if s.d.ingestLock != "" {
 			if _, err := tx.exec(ctx, s.d.ingestLock); err != nil {

@@ -53,6 +53,12 @@ func (s *sqlStore) Ingest(ctx context.Context, e *event.Event, window, hold time
 // each caller after the commit. If a request fails, the group is rolled
 // back and each request runs alone, so one bad event fails only itself.
 func (s *sqlStore) commitBatch(batch []*ingestReq) {
+	s.ingestMu.Lock()
+	defer s.ingestMu.Unlock()
+	s.commitGroup(batch)
+}
+
+func (s *sqlStore) commitGroup(batch []*ingestReq) {
 	ctx, cancel := context.WithTimeout(context.Background(), batchTimeout)
 	defer cancel()
 	results := make([]ingestRes, len(batch))
@@ -72,10 +78,13 @@ func (s *sqlStore) commitBatch(batch []*ingestReq) {
 		}
 		return nil
 	})
+	if err != nil && s.dedupIdx != nil {
+		s.dedupIdx.reset() // it may name rows that were rolled back
+	}
 	switch {
 	case failed && len(batch) > 1:
 		for _, r := range batch {
-			s.commitBatch([]*ingestReq{r})
+			s.commitGroup([]*ingestReq{r})
 		}
 		return
 	case failed: // results[0] tells the one caller what was wrong
@@ -105,27 +114,67 @@ func (s *sqlStore) ingestOne(ctx context.Context, tx q, r *ingestReq) ingestRes 
 	}
 	hold := r.hold.Milliseconds()
 	if r.window > 0 && e.DedupKey != "" {
-		id, found, err := s.dedup(ctx, tx, e.DedupKey, recv, r.window.Milliseconds(), hold)
+		id, found, err := s.findDup(ctx, tx, e.DedupKey, recv, r.window.Milliseconds(), hold)
 		if err != nil || found {
 			return ingestRes{id: id, dup: found, err: err}
 		}
 	}
-	n, err := tx.exec(ctx, `INSERT INTO events (id, source, event_type, obj_key, body, dedup_key,
+	var seq int64
+	err := tx.row(ctx, `INSERT INTO events (id, source, event_type, obj_key, body, dedup_key,
 		received_at, last_seen_at, not_before, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending')
-		ON CONFLICT (id) DO NOTHING`,
-		e.ID, e.Source, e.Type, e.Key, blob(e.Body), e.DedupKey, recv, recv, recv+hold)
+		ON CONFLICT (id) DO NOTHING RETURNING seq`,
+		e.ID, e.Source, e.Type, e.Key, blob(e.Body), e.DedupKey, recv, recv, recv+hold).Scan(&seq)
+	if errors.Is(err, errNoRows) {
+		return ingestRes{err: fmt.Errorf("inserting event %s: id taken", e.ID)}
+	}
 	if err != nil {
 		return ingestRes{err: fmt.Errorf("inserting event %s: %w", e.ID, err)}
 	}
-	if n == 0 {
-		return ingestRes{err: fmt.Errorf("inserting event %s: id taken", e.ID)}
+	if s.dedupIdx != nil && e.DedupKey != "" {
+		s.dedupIdx.put(e.DedupKey, seq, recv)
 	}
 	return ingestRes{id: e.ID}
 }
 
+// findDup looks for an event with key received less than window before
+// recv and, if there is one, records the duplicate on it. The in-memory
+// index says which row to try; the table decides.
+func (s *sqlStore) findDup(ctx context.Context, tx q, key string, recv, window, hold int64) (string, bool, error) {
+	x := s.dedupIdx
+	if x == nil {
+		return s.dedup(ctx, tx, key, recv, window, hold)
+	}
+	since := recv - window
+	if err := x.cover(ctx, tx, since, window); err != nil {
+		return "", false, err
+	}
+	seq, ok := x.lookup(key, since)
+	if !ok {
+		return "", false, nil
+	}
+	var id string
+	err := tx.row(ctx, markDupSQL+`seq = ? AND dedup_key = ? AND received_at > ? RETURNING id`,
+		recv, recv, hold, recv+hold, recv+hold, seq, key, since).Scan(&id)
+	switch {
+	case errors.Is(err, errNoRows): // not the row the index said: ask the table
+		return s.dedup(ctx, tx, key, recv, window, hold)
+	case err != nil:
+		return "", false, fmt.Errorf("recording duplicate: %w", err)
+	}
+	return id, true, nil
+}
+
+// markDupSQL records a duplicate received at ? on the first event: it was
+// last seen then, and a pending first event is held for the debounce
+// (hold ms) after it. The caller appends the condition naming the row.
+const markDupSQL = `UPDATE events SET
+	last_seen_at = CASE WHEN last_seen_at < ? THEN ? ELSE last_seen_at END,
+	not_before = CASE WHEN status = 'pending' AND CAST(? AS BIGINT) > 0 AND not_before < ? THEN ? ELSE not_before END
+	WHERE `
+
 // dedup finds the latest event with key received less than window before
-// recv; if there is one it records the duplicate and pushes the debounce
-// hold of a pending first event.
+// recv in the table; if there is one it records the duplicate and pushes
+// the debounce hold of a pending first event.
 func (s *sqlStore) dedup(ctx context.Context, tx q, key string, recv, window, hold int64) (string, bool, error) {
 	var id string
 	err := tx.row(ctx, `SELECT id FROM events WHERE dedup_key = ? AND received_at > ?
@@ -136,10 +185,7 @@ func (s *sqlStore) dedup(ctx context.Context, tx q, key string, recv, window, ho
 	if err != nil {
 		return "", false, fmt.Errorf("checking duplicates: %w", err)
 	}
-	_, err = tx.exec(ctx, `UPDATE events SET
-		last_seen_at = CASE WHEN last_seen_at < ? THEN ? ELSE last_seen_at END,
-		not_before = CASE WHEN status = 'pending' AND CAST(? AS BIGINT) > 0 AND not_before < ? THEN ? ELSE not_before END
-		WHERE id = ?`, recv, recv, hold, recv+hold, recv+hold, id)
+	_, err = tx.exec(ctx, markDupSQL+`id = ?`, recv, recv, hold, recv+hold, recv+hold, id)
 	if err != nil {
 		return "", false, fmt.Errorf("recording duplicate of %s: %w", id, err)
 	}

@@ -16,11 +16,15 @@ type dialect struct {
 	ingestLock string
 	// migrateLock runs first in the migration transaction.
 	migrateLock string
+	// exclusive: one process owns the database, so ingest may keep its
+	// dedup index in memory instead of in the table.
+	exclusive bool
 }
 
 var sqliteDialect = dialect{
 	name:       "sqlite",
-	migrations: []string{sqliteV1},
+	migrations: []string{sqliteV1, sqliteV2},
+	exclusive:  true,
 }
 
 var postgresDialect = dialect{
@@ -31,6 +35,14 @@ var postgresDialect = dialect{
 	ingestLock:  "SELECT pg_advisory_xact_lock(7244110001)",
 	migrateLock: "SELECT pg_advisory_xact_lock(7244110000)",
 }
+
+// sqliteV2 replaces the dedup index, written at a random page per event,
+// with one on receipt time, written at its end: ingest keeps the dedup
+// keys in memory and only loads a window's worth from the table.
+const sqliteV2 = `
+DROP INDEX events_dedup;
+CREATE INDEX events_received ON events (received_at);
+`
 
 const sqliteV1 = `
 CREATE TABLE events (

@@ -19,10 +19,17 @@ type sqliteBackend struct {
 	w     *sql.DB
 	r     *sql.DB
 	cache *stmtCache
+	ckpt  *checkpointer
 	lock  *os.File
 }
 
 const sqlitePragmas = "_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)"
+
+// sqliteWriterPragmas make every commit durable (FULL: the WAL is fsync'd
+// at each commit) and leave checkpoints to the checkpointer. The page
+// cache holds the hot ends of the table and its indexes.
+const sqliteWriterPragmas = "&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)" +
+	"&_pragma=wal_autocheckpoint(0)&_pragma=cache_size(-16384)&_pragma=temp_store(MEMORY)&_txlock=immediate"
 
 // openSQLite opens (creating if need be) the database file at path.
 func openSQLite(ctx context.Context, path string, o options) (Store, error) {
@@ -51,8 +58,7 @@ func openSQLite(ctx context.Context, path string, o options) (Store, error) {
 // openSQLiteDB opens the connections of a locked database file.
 // On failure the caller still owns lock.
 func openSQLiteDB(ctx context.Context, path string, lock *os.File, o options) (*sqlStore, error) {
-	w, err := sql.Open("sqlite", "file:"+path+"?"+sqlitePragmas+
-		"&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_txlock=immediate")
+	w, err := sql.Open("sqlite", "file:"+path+"?"+sqlitePragmas+sqliteWriterPragmas)
 	if err != nil {
 		return nil, fmt.Errorf("opening sqlite store: %w", err)
 	}
@@ -70,7 +76,14 @@ func openSQLiteDB(ctx context.Context, path string, lock *os.File, o options) (*
 		return nil, fmt.Errorf("opening sqlite readers: %w", err)
 	}
 	r.SetMaxOpenConns(4)
+	c, err := sql.Open("sqlite", "file:"+path+"?"+sqlitePragmas+"&_pragma=synchronous(FULL)")
+	if err != nil {
+		_ = errors.Join(r.Close(), w.Close())
+		return nil, fmt.Errorf("opening sqlite checkpointer: %w", err)
+	}
+	c.SetMaxOpenConns(1)
 	b := &sqliteBackend{w: w, r: r, cache: &stmtCache{db: w, m: map[string]*sql.Stmt{}, wanted: map[string]bool{}}, lock: lock}
+	b.ckpt = newCheckpointer(c, o.logger)
 	return newSQLStore(ctx, b, sqliteDialect, o)
 }
 
@@ -115,6 +128,7 @@ func (b *sqliteBackend) write(ctx context.Context, fn func(tx q) error) error {
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("committing: %w", err)
 	}
+	b.ckpt.committed()
 	b.cache.prepare(ctx)
 	return nil
 }
@@ -123,7 +137,7 @@ func (b *sqliteBackend) reader() q { return sqlDB{b.r} }
 
 func (b *sqliteBackend) close() error {
 	b.cache.close()
-	err := errors.Join(b.r.Close(), b.w.Close())
+	err := errors.Join(b.ckpt.stop(), b.r.Close(), b.w.Close())
 	b.lock.Close() // releases the flock
 	return err
 }

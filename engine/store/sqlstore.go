@@ -28,6 +28,11 @@ type sqlStore struct {
 	log     *slog.Logger
 	batcher *batcher
 	once    sync.Once
+	// ingestMu orders the writes that dedupIdx must see: group commits
+	// and replays.
+	ingestMu sync.Mutex
+	// dedupIdx is nil unless one process owns the database.
+	dedupIdx *dedupIndex
 }
 
 var _ Store = (*sqlStore)(nil)
@@ -39,6 +44,9 @@ func newSQLStore(ctx context.Context, b backend, d dialect, o options) (*sqlStor
 		return nil, fmt.Errorf("migrating %s schema: %w", d.name, err)
 	}
 	s := &sqlStore{b: b, d: d, now: o.now, log: o.logger}
+	if d.exclusive {
+		s.dedupIdx = newDedupIndex()
+	}
 	s.batcher = newBatcher(o.batchSize, s.commitBatch)
 	go s.batcher.run()
 	return s, nil
