@@ -31,7 +31,28 @@ type uiData struct {
 	Events []*eventView
 	Dead   []*deliveryView
 	Event  *eventView
+	Trace  *uiTrace
 	Error  string
+}
+
+// uiTrace is the part of an event's trace the page lays out as a table;
+// the rest is shown as JSON.
+type uiTrace struct {
+	RulesVersion string                     `json:"rules_version"`
+	Objects      map[string]json.RawMessage `json:"objects"`
+	Fetched      []string                   `json:"fetched"`
+	Stale        []string                   `json:"stale"`
+	Erased       []string                   `json:"erased"`
+	Error        string                     `json:"error"`
+	Rules        []struct {
+		Rule, Verdict, Why string
+		Saw                []struct{ Expr, Value string }
+		Actions            []struct {
+			Index        int
+			Kind, Result string
+			Delivery     string
+		}
+	} `json:"rules"`
 }
 
 // authUI shows the login form instead of 401 for the browser.
@@ -69,6 +90,10 @@ func (h *Handler) ui(w http.ResponseWriter, r *http.Request) {
 			d.Error = "event " + id + ": " + err.Error()
 		} else {
 			d.Event = viewEvent(rec, true)
+			d.Trace = &uiTrace{}
+			if json.Unmarshal(rec.Trace, d.Trace) != nil {
+				d.Trace = nil
+			}
 		}
 	}
 	recs, err := h.opts.Store.Events(ctx, store.EventFilter{Limit: 50})
