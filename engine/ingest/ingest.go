@@ -148,7 +148,7 @@ func (h *Handler) parse(body []byte) (*event.Event, int, string) {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
 	var env map[string]any
-	if err := dec.Decode(&env); err != nil || env == nil {
+	if err := dec.Decode(&env); err != nil || env == nil || dec.InputOffset() < int64(len(bytes.TrimRight(body, " \t\r\n"))) {
 		return nil, http.StatusBadRequest, "body is not a JSON object"
 	}
 	if h.opts.Secret != "" {

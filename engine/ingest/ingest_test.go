@@ -219,6 +219,7 @@ func TestRejected(t *testing.T) {
 		{"no secret", `{"Message":{"EventType":"CandidateHired","CandidateId":1}}`, http.StatusUnauthorized},
 		{"not JSON", `Message=CandidateHired`, http.StatusBadRequest},
 		{"not an object", `[1,2]`, http.StatusBadRequest},
+		{"trailing data", `{"Message":{"EventType":"CandidateHired"},"WebhookSecret":"change-me"} {"x":1}`, http.StatusBadRequest},
 		{"no EventType", `{"Message":{"CandidateId":1},"WebhookSecret":"change-me"}`, http.StatusBadRequest},
 		{"no Message", `{"EventType":"CandidateHired","WebhookSecret":"change-me"}`, http.StatusBadRequest},
 		{"over 1 MiB", big, http.StatusRequestEntityTooLarge},
