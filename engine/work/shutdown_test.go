@@ -84,9 +84,10 @@ func TestShutdownPastGraceReleasesTheClaim(t *testing.T) {
 	}
 }
 
-// TestClaimsOnlyWhatItCanStart: while every slot is busy the worker
-// claims nothing, so work it could not start is not held under a lease
-// that runs out while it waits; another node can take it meanwhile.
+// TestClaimsOnlyWhatItCanStart: while every delivery slot is busy (a slow
+// destination) new events are still evaluated, and the worker claims no
+// delivery it could not start, so none waits under a lease that runs out;
+// another node can take it meanwhile.
 func TestClaimsOnlyWhatItCanStart(t *testing.T) {
 	v := newEnv(t)
 	started, release, _ := blockingSend(v)
@@ -97,11 +98,14 @@ func TestClaimsOnlyWhatItCanStart(t *testing.T) {
 	<-started
 	second := v.ingest("candidate:2", map[string]any{"EventType": "CandidateHired", "CandidateId": 2})
 	w.Notify()
-	got, err := v.store.ClaimEvents(v.ctx, "node-b", 8, time.Minute)
-	if err != nil || len(got) != 1 || got[0].ID != second {
-		t.Fatalf("node-b claimed %v, %v; want the second event, which node-a has no slot for", got, err)
+	if rec := v.waitEvent(second); rec.Status != store.StatusProcessed {
+		t.Fatalf("second event %s while the delivery slot is busy, want processed", rec.Status)
 	}
-	if err := v.store.Defer(v.ctx, "node-b", second, store.StatusPending, v.clock.Now(), ""); err != nil {
+	got, err := v.store.ClaimDeliveries(v.ctx, "node-b", 8, time.Minute)
+	if err != nil || len(got) != 1 || got[0].ID != second+".hire.0" {
+		t.Fatalf("node-b claimed %v, %v; want the second delivery, which node-a has no slot for", got, err)
+	}
+	if err := v.store.ReleaseAll(v.ctx, "node-b"); err != nil {
 		t.Fatal(err)
 	}
 	close(release)

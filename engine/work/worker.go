@@ -43,7 +43,8 @@ type Options struct {
 	Objects []string          // configured object names
 	Kinds   map[string]actions.Kind
 	Owner   string // lease owner name, unique per process
-	// Concurrency bounds events processed and deliveries sent at once.
+	// Concurrency bounds the events processed at once, and separately the
+	// deliveries sent at once.
 	Concurrency int
 	// Poll is how often the store is asked for due work without a wake-up
 	// (other nodes' events, retries coming due).
@@ -64,7 +65,7 @@ type Options struct {
 // Worker processes events and deliveries.
 type Worker struct {
 	opts   Options
-	wake   chan struct{}
+	lanes  []*lane // events, deliveries
 	jitter func() float64
 }
 
@@ -97,14 +98,31 @@ func New(opts Options) *Worker {
 	if opts.EraseOn == nil {
 		opts.EraseOn = DefaultEraseOn()
 	}
-	return &Worker{opts: opts, wake: make(chan struct{}, 1), jitter: rand.Float64}
+	w := &Worker{opts: opts, jitter: rand.Float64}
+	w.lanes = []*lane{
+		{name: "events", slots: make(chan struct{}, opts.Concurrency), wake: make(chan struct{}, 1), claim: w.claimEvents},
+		{name: "deliveries", slots: make(chan struct{}, opts.Concurrency), wake: make(chan struct{}, 1), claim: w.claimDeliveries},
+	}
+	return w
+}
+
+// lane is one kind of work with its own slots and wake-up, so that slow
+// destinations holding every delivery slot never stop new events from
+// being evaluated, and a burst of events never starves deliveries.
+type lane struct {
+	name  string
+	slots chan struct{}
+	wake  chan struct{}
+	claim func(ctx, workCtx context.Context, n int) []func()
 }
 
 // Notify wakes the worker now (an event was stored, a retry was asked for).
 func (w *Worker) Notify() {
-	select {
-	case w.wake <- struct{}{}:
-	default:
+	for _, l := range w.lanes {
+		select {
+		case l.wake <- struct{}{}:
+		default:
+		}
 	}
 }
 
@@ -115,22 +133,17 @@ func (w *Worker) Run(ctx context.Context) error {
 	// HTTP forward in half; it is cancelled once Grace has passed.
 	workCtx, cancelWork := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelWork()
-	slots := make(chan struct{}, w.opts.Concurrency)
-	var wg sync.WaitGroup
-	tick := time.NewTicker(w.opts.Poll)
-	defer tick.Stop()
-	for turn := 0; ctx.Err() == nil; turn++ {
-		if w.round(ctx, workCtx, slots, &wg, turn%2 == 1) {
-			continue
-		}
-		select {
-		case <-ctx.Done():
-		case <-w.wake:
-		case <-tick.C:
-		}
+	var work, loops sync.WaitGroup
+	for _, l := range w.lanes {
+		loops.Add(1)
+		go func() {
+			defer loops.Done()
+			w.runLane(ctx, workCtx, l, &work)
+		}()
 	}
+	loops.Wait()
 	done := make(chan struct{})
-	go func() { wg.Wait(); close(done) }()
+	go func() { work.Wait(); close(done) }()
 	select {
 	case <-done:
 	case <-time.After(w.opts.Grace):
@@ -142,33 +155,39 @@ func (w *Worker) Run(ctx context.Context) error {
 	return w.opts.Store.ReleaseAll(release, w.opts.Owner)
 }
 
-// round waits for a free slot, claims no more work than there are free
-// slots, and starts it at once: work claimed but not started would hold a
-// lease that runs out while it waits. Events and deliveries take turns at
-// claiming first so that neither starves the other. round reports whether
+// runLane claims and starts a lane's work until ctx is done.
+func (w *Worker) runLane(ctx, workCtx context.Context, l *lane, work *sync.WaitGroup) {
+	tick := time.NewTicker(w.opts.Poll)
+	defer tick.Stop()
+	for ctx.Err() == nil {
+		if w.round(ctx, workCtx, l, work) {
+			continue
+		}
+		select {
+		case <-ctx.Done():
+		case <-l.wake:
+		case <-tick.C:
+		}
+	}
+}
+
+// round waits for a free slot of the lane, claims no more work than there
+// are free slots, and starts it at once: work claimed but not started
+// would hold a lease that runs out while it waits. round reports whether
 // the claims filled every free slot, so the caller asks again at once.
-func (w *Worker) round(ctx, workCtx context.Context, slots chan struct{}, wg *sync.WaitGroup, deliveriesFirst bool) bool {
-	free := reserve(ctx, slots)
+func (w *Worker) round(ctx, workCtx context.Context, l *lane, work *sync.WaitGroup) bool {
+	free := reserve(ctx, l.slots)
 	if free == 0 {
 		return false
 	}
-	claims := []func(context.Context, context.Context, int) []func(){w.claimEvents, w.claimDeliveries}
-	if deliveriesFirst {
-		claims[0], claims[1] = claims[1], claims[0]
-	}
-	var jobs []func()
-	for _, claim := range claims {
-		if n := free - len(jobs); n > 0 {
-			jobs = append(jobs, claim(ctx, workCtx, n)...)
-		}
-	}
+	jobs := l.claim(ctx, workCtx, free)
 	for range free - len(jobs) {
-		<-slots
+		<-l.slots
 	}
 	for _, job := range jobs {
-		wg.Add(1)
+		work.Add(1)
 		go func() {
-			defer func() { <-slots; wg.Done() }()
+			defer func() { <-l.slots; work.Done() }()
 			defer w.survive()
 			job()
 		}()
