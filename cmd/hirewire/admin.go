@@ -63,6 +63,9 @@ func runEvents(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
+	if fs.NArg() == 1 {
+		return showEvent(ctx, c, fs.Arg(0), *asJSON, stdout)
+	}
 	q := url.Values{"type": {*typ}, "status": {*status}, "limit": {fmt.Sprint(*limit)}}
 	var res struct {
 		Events []struct {
