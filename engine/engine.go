@@ -137,6 +137,7 @@ func (r *Router) Run(ctx context.Context) error {
 	go func() { workDone <- r.worker.Run(workCtx) }()
 	watchRules := r.rules.watch()
 	go func() { errc <- watchRules(workCtx) }()
+	pruned := r.retain(workCtx)
 	if r.opts.Ready != nil {
 		r.opts.Ready(wl.Addr(), al.Addr())
 	}
@@ -153,6 +154,7 @@ func (r *Router) Run(ctx context.Context) error {
 	if err := <-workDone; err != nil {
 		r.log.Error("releasing work failed", "err", err)
 	}
+	<-pruned
 	_ = r.admin.Shutdown(sctx)
 	return runErr
 }

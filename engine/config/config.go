@@ -1,5 +1,6 @@
 // Package config reads hirewire.yaml, the server's settings: listeners,
-// store, rules location, webhook sources with their API and objects, SMTP.
+// store, rules location, history retention, webhook sources with their
+// API and objects, SMTP.
 //
 // Decoding is strict (an unknown key is an error at its line and column),
 // `${NAME}` (or `${NAME:-default}`) is replaced from the environment (a missing variable is an error
@@ -29,6 +30,8 @@ type Config struct {
 	SMTP        SMTP               `yaml:"smtp"`
 	Workers     int                `yaml:"workers"`
 	LogLevel    string             `yaml:"log_level"`
+	// Retention is how long finished history is kept (default 30d).
+	Retention Retention `yaml:"retention"`
 
 	// File is the path the config was read from.
 	File string `yaml:"-"`

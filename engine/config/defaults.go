@@ -42,6 +42,9 @@ func (c *Config) setDefaults() {
 	def(&c.AdminListen, DefaultAdminListen)
 	def(&c.Store, DefaultStore)
 	def(&c.Rules, DefaultRules)
+	if c.Retention == 0 {
+		c.Retention = DefaultRetention
+	}
 	if c.Workers == 0 {
 		c.Workers = 8
 	}
@@ -103,6 +106,9 @@ func (c *Config) validate() error {
 		errs = append(errs, errors.New("sources: only \"hrmanager\" is supported"))
 	}
 	for name, s := range c.Sources {
+		if keep, ok := c.Retention.Keep(); ok && keep <= s.DedupWindow {
+			errs = append(errs, fmt.Errorf("retention: %s is not longer than sources.%s.dedup_window (%s): duplicates would pass for new events", c.Retention, name, s.DedupWindow))
+		}
 		if !strings.HasPrefix(s.Path, "/") {
 			errs = append(errs, fmt.Errorf("sources.%s.path: must start with /", name))
 		}

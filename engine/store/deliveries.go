@@ -88,12 +88,14 @@ func (s *sqlStore) Finish(ctx context.Context, owner string, d *Delivery, a *Att
 }
 
 // RetryDelivery makes a dead or pending delivery due now with a fresh
-// attempt budget. A delivered one is left alone.
+// attempt budget. A delivered one is left alone, and so is an erased one:
+// its payload is gone.
 func (s *sqlStore) RetryDelivery(ctx context.Context, id string) error {
 	now := ms(s.now())
 	return s.b.write(ctx, func(tx q) error {
 		n, err := tx.exec(ctx, `UPDATE deliveries SET status = 'pending', next_at = ?, attempts = 0,
-			updated_at = ? WHERE id = ? AND status IN ('pending', 'dead')`, now, now, id)
+			updated_at = ? WHERE id = ? AND status IN ('pending', 'dead') AND payload <> ?`,
+			now, now, id, []byte(ErasedPayload))
 		if err != nil {
 			return fmt.Errorf("retrying delivery %s: %w", id, err)
 		}
@@ -101,12 +103,15 @@ func (s *sqlStore) RetryDelivery(ctx context.Context, id string) error {
 			return nil
 		}
 		var status string
-		err = tx.row(ctx, `SELECT status FROM deliveries WHERE id = ?`, id).Scan(&status)
-		if errors.Is(err, errNoRows) {
+		var payload []byte
+		err = tx.row(ctx, `SELECT status, payload FROM deliveries WHERE id = ?`, id).Scan(&status, &payload)
+		switch {
+		case errors.Is(err, errNoRows):
 			return fmt.Errorf("delivery %s: %w", id, ErrNotFound)
-		}
-		if err != nil {
+		case err != nil:
 			return fmt.Errorf("retrying delivery %s: %w", id, err)
+		case string(payload) == ErasedPayload:
+			return fmt.Errorf("retrying delivery %s: its personal data was erased", id)
 		}
 		return fmt.Errorf("retrying delivery %s: it is %s", id, status)
 	})

@@ -1,6 +1,7 @@
 // Package store persists hirewire's state: events, their processing
 // outcome, deliveries and their attempts, object snapshots and the API
-// budget. Store is the contract; Open picks the implementation from a URL
+// budget; and forgets it again: the personal data of a person who asked
+// to be forgotten, and history past its retention. Store is the contract; Open picks the implementation from a URL
 // ("sqlite:./data/hirewire.db", later "postgres://…").
 package store
 
@@ -87,7 +88,7 @@ type Store interface {
 	// Deliveries lists deliveries, newest first ("" status = all).
 	Deliveries(ctx context.Context, status string, limit int) ([]*Delivery, error)
 	// RetryDelivery makes a dead (or pending) delivery due now with its
-	// attempt budget renewed.
+	// attempt budget renewed. An erased delivery is never sent again.
 	RetryDelivery(ctx context.Context, id string) error
 	// Replay stores a copy of event id as a new event (new id, not a
 	// duplicate) and returns its id.
@@ -109,6 +110,28 @@ type Store interface {
 	// PauseMethod stops calls of a method until the given time (the API
 	// throttled us).
 	PauseMethod(ctx context.Context, method string, until time.Time) error
+
+	// ErasePersonal forgets the personal data that stored history holds
+	// about one person: in every finished (processed or failed) event
+	// with the ordering key er.Key, except the event er.Keep, the trace is
+	// replaced by er.Trace(trace); every delivery of those events gets
+	// ErasedPayload as payload and has the details of its attempts blanked;
+	// a pending one becomes dead with ErasedError, so that nothing is sent
+	// with the data of a person who asked to be forgotten (an attempt in
+	// flight loses its lease, and its Finish ErrLeaseLost). Event bodies
+	// stay: HR Manager's carry identifiers only. It answers how many
+	// events it erased; erasing again is harmless. An empty key erases
+	// nothing.
+	ErasePersonal(ctx context.Context, er Erasure) (int, error)
+	// Prune deletes up to limit events received before before, oldest
+	// first, with their deliveries and attempts, in one transaction, and
+	// answers how many it deleted; callers repeat while it answers limit,
+	// so that a long prune never holds the write lock long. Only finished
+	// events (processed or failed) whose deliveries are all delivered or
+	// dead are deleted: pending work is never lost. API call records older
+	// than a day, which no budget counts any more, go too; snapshots are
+	// a cache and stay. limit <= 0 means 1000.
+	Prune(ctx context.Context, before time.Time, limit int) (int, error)
 
 	// Stats counts events by status and deliveries by status, for metrics.
 	Stats(ctx context.Context) (Stats, error)
@@ -181,6 +204,29 @@ type Snapshot struct {
 	FetchedAt time.Time
 	Prior     json.RawMessage // the copy before Data; nil if none
 	PriorAt   time.Time
+}
+
+// What ErasePersonal leaves in place of personal data.
+const (
+	// ErasedPayload replaces the payload of an erased delivery.
+	ErasedPayload = `{"erased":true}`
+	// ErasedError is the last error of a delivery that was pending when
+	// its data was erased, and so will never be sent.
+	ErasedError = "erased: personal data was deleted on request"
+)
+
+// Erasure names the stored history that ErasePersonal forgets.
+type Erasure struct {
+	// Key is the ordering key of the events about the person, e.g.
+	// "CandidateId:987654"; an empty key erases nothing.
+	Key string
+	// Keep is the id of the event that asked for the erasure; it is left
+	// as it is.
+	Keep string
+	// Trace returns what to store in place of an event's trace; it knows
+	// the trace's shape and keeps what is not personal. Nil replaces every
+	// trace by {"erased_at":"<RFC 3339>"}.
+	Trace func(trace json.RawMessage) json.RawMessage
 }
 
 // Stats are counts for metrics.

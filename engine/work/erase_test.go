@@ -2,6 +2,7 @@ package work
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -12,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hirewire/hirewire/actions"
 	"github.com/hirewire/hirewire/engine/event"
 	"github.com/hirewire/hirewire/engine/fetch"
 	"github.com/hirewire/hirewire/engine/store"
@@ -85,7 +87,8 @@ func TestDeletionEventsEraseTheCandidate(t *testing.T) {
 		if _, err := v.store.Snapshot(v.ctx, "candidate", fmt.Sprint(cid)); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("%s: copy still stored (%v)", typ, err)
 		}
-		if tr := trace(t, del); !slices.Equal(tr.Erased, []string{fmt.Sprintf("candidate %d", cid)}) || tr.Objects["candidate"] != nil {
+		want := []string{fmt.Sprintf("candidate %d", cid), "1 stored event"}
+		if tr := trace(t, del); !slices.Equal(tr.Erased, want) || tr.Objects["candidate"] != nil {
 			t.Errorf("%s: trace erased %v, objects %v; want the candidate erased and not shown", typ, tr.Erased, tr.Objects)
 		}
 	}
@@ -177,5 +180,111 @@ func TestFailedEraseWaitsAndRetries(t *testing.T) {
 	defer fe.mu.Unlock()
 	if rec.Status != store.StatusProcessed || !slices.Equal(fe.erased, []string{"candidate 9"}) {
 		t.Errorf("event %s, erased %v; want processed after erasing candidate 9", rec.Status, fe.erased)
+	}
+}
+
+const historyRules = `rules:
+  - name: welcome
+    on: CandidateRegistered
+    actions: [{rec: {text: "hello {{ candidate.FirstName }}"}}]
+  - name: only-ola
+    on: CandidateRegistered
+    when: candidate.FirstName == "Ola"
+    actions: [{rec: {text: x}}]
+`
+
+// TestDeletionErasesStoredHistory: a deletion event erases what the
+// stored events of its candidate hold of her — the copy in their traces,
+// what conditions saw, payloads and peer answers — and kills their
+// deliveries still to be sent; another candidate's history is untouched.
+func TestDeletionErasesStoredHistory(t *testing.T) {
+	v := newEnv(t)
+	f := v.fetcher(newCandidateAPI(t).URL)
+	v.rec.send = func(context.Context, actions.Message) (string, error) {
+		return "", errors.New("HTTP 503: cannot greet Kari now")
+	}
+	w := v.worker(v.rules(historyRules, "candidate"), func(o *Options) { o.Fetcher, o.Objects = f, []string{"candidate"} })
+	v.run(w)
+	kari := v.waitEvent(v.ingest("CandidateId:100", map[string]any{"EventType": "CandidateRegistered", "CandidateId": 100}))
+	other := v.waitEvent(v.ingest("CandidateId:200", map[string]any{"EventType": "CandidateRegistered", "CandidateId": 200}))
+	for _, rec := range []*store.EventRecord{kari, other} {
+		v.eventually("a first failed attempt", func() bool { return len(v.event(rec.ID).Deliveries[0].History) == 1 })
+	}
+	del := v.waitEvent(v.ingest("CandidateId:100", map[string]any{"EventType": "CandidateDeleted", "CandidateId": 100}))
+	if tr := trace(t, del); !slices.Equal(tr.Erased, []string{"candidate 100", "1 stored event"}) {
+		t.Errorf("deletion trace erased %v", tr.Erased)
+	}
+	checkKariErased(t, v.event(kari.ID))
+	if rec := v.event(other.ID); !strings.Contains(string(rec.Trace), "Kari") || !strings.Contains(string(rec.Deliveries[0].Payload), "Kari") {
+		t.Errorf("another candidate's history lost its data: %s %s", rec.Trace, rec.Deliveries[0].Payload)
+	}
+	v.clock.Add(2 * time.Hour)
+	w.Notify()
+	v.eventually("the other candidate's retry", func() bool { return len(v.event(other.ID).Deliveries[0].History) == 2 })
+	for _, m := range v.rec.Sent() {
+		if strings.HasPrefix(m.ID, kari.ID) && m.Attempt > 1 {
+			t.Errorf("an erased delivery was sent again: %s %s", m.ID, m.Payload)
+		}
+	}
+}
+
+// checkKariErased checks that an event keeps its verdicts and deliveries
+// but no data of the erased candidate.
+func checkKariErased(t *testing.T, rec *store.EventRecord) {
+	t.Helper()
+	if strings.Contains(string(rec.Trace), "Kari") {
+		t.Errorf("trace still holds the candidate: %s", rec.Trace)
+	}
+	var tr erasedTrace
+	if err := json.Unmarshal(rec.Trace, &tr); err != nil || tr.Objects["candidate"] != "erased" || tr.ErasedAt.IsZero() {
+		t.Errorf("trace = %s, want the candidate marked erased with erased_at", rec.Trace)
+	}
+	if v := verdict(tr.Trace, "only-ola"); v.Verdict != "not matched" || v.Saw != nil {
+		t.Errorf("verdict after erasure = %+v, want not matched with nothing seen", v)
+	}
+	d := rec.Deliveries[0]
+	if d.Status != store.DeliveryDead || d.LastError != store.ErasedError || string(d.Payload) != store.ErasedPayload {
+		t.Errorf("delivery = %s %q %s, want dead and erased", d.Status, d.LastError, d.Payload)
+	}
+	if len(d.History) != 1 || d.History[0].Detail != "" {
+		t.Errorf("attempts = %+v, want one with no detail", d.History)
+	}
+}
+
+// TestEraseKeepsOtherObjectsHistory: a deletion event whose ordering key
+// names another object (order_by ranks ProjectId first) erases the
+// candidate's copies but leaves the project's history alone.
+func TestEraseKeepsOtherObjectsHistory(t *testing.T) {
+	v := newEnv(t)
+	f := v.fetcher(newCandidateAPI(t).URL)
+	w := v.worker(v.rules(historyRules, "candidate"), func(o *Options) { o.Fetcher, o.Objects = f, []string{"candidate"} })
+	v.run(w)
+	reg := v.waitEvent(v.ingest("ProjectId:7", map[string]any{"EventType": "CandidateRegistered", "CandidateId": 100, "ProjectId": 7}))
+	del := v.waitEvent(v.ingest("ProjectId:7", map[string]any{"EventType": "CandidateDeleted", "CandidateId": 100, "ProjectId": 7}))
+	if tr := trace(t, del); !slices.Equal(tr.Erased, []string{"candidate 100"}) {
+		t.Errorf("deletion trace erased %v, want only the cached copy", tr.Erased)
+	}
+	if rec := v.event(reg.ID); !strings.Contains(string(rec.Trace), "Kari") {
+		t.Errorf("the project's history was erased: %s", rec.Trace)
+	}
+}
+
+func TestEraseTraceRedactsErrorsAndKeepsNumbers(t *testing.T) {
+	w := New(Options{Now: func() time.Time { return time.Date(2025, 3, 4, 9, 0, 0, 0, time.UTC) }})
+	in := mustJSON(Trace{
+		Objects: map[string]any{"candidate": map[string]any{"Email": "kari@example.com"}, "position": map[string]any{"Id": json.Number("9007199254740993")}},
+		Rules: []Verdict{{Rule: "r", Verdict: "error", Why: "when: kari@example.com is not a number", Actions: []ActionNote{
+			{Result: "skipped: when: bad kari@example.com"}, {Result: "dead: cannot render: kari@example.com"}, {Result: "delivery r.0"}}}},
+	})
+	out := w.eraseTrace("candidate")(in)
+	if strings.Contains(string(out), "kari@") || !strings.Contains(string(out), "9007199254740993") {
+		t.Fatalf("erased trace = %s", out)
+	}
+	again := w.eraseTrace("candidate")(out)
+	if string(again) != string(out) {
+		t.Errorf("erasing twice changed the trace:\n%s\n%s", out, again)
+	}
+	if got := w.eraseTrace("candidate")(json.RawMessage("not json")); string(got) != `{"erased_at":"2025-03-04T09:00:00Z"}` {
+		t.Errorf("unreadable trace became %s", got)
 	}
 }
