@@ -5,12 +5,15 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/hirewire/hirewire/rules/tmpl"
 )
 
 // common keys of an action item, beside its one kind key.
 const (
 	keyWhen   = "when"
 	keyRetry  = "retry"
+	keyOnce   = "once"
 	keyTarget = "target"
 )
 
@@ -33,13 +36,14 @@ func (s scope) actions(n *yaml.Node) []*Action {
 	return out
 }
 
-// action compiles one item: `{<kind>: {settings}, when: …, retry: …}`.
+// action compiles one item: `{<kind>: {settings}, when: …, retry: …,
+// once: …}`.
 func (s scope) action(index int, n *yaml.Node) *Action {
 	if n.Kind != yaml.MappingNode {
 		s.errorf(n, "an action must be a mapping like {%s: {…}}, got %s", s.kindList(), kindName(n))
 		return nil
 	}
-	var kindKey, settings, when, retry *yaml.Node
+	var kindKey, settings, when, retry, once *yaml.Node
 	unknown := false
 	for _, p := range s.keys(n, nil) {
 		switch k := p.key.Value; {
@@ -47,6 +51,8 @@ func (s scope) action(index int, n *yaml.Node) *Action {
 			when = p.value
 		case k == keyRetry:
 			retry = p.value
+		case k == keyOnce:
+			once = p.value
 		case s.l.opts.Kinds[k] == nil:
 			s.errorf(p.key, "%s", s.unknownKind(k))
 			unknown = true
@@ -69,8 +75,12 @@ func (s scope) action(index int, n *yaml.Node) *Action {
 	}
 	when = s.lift(when, st.when)
 	retry = s.lift(retry, st.retry)
+	once = s.lift(once, st.once)
 	if when != nil {
 		a.When = s.when(when)
+	}
+	if once != nil {
+		a.Once = s.template(once)
 	}
 	a.Retry = s.l.retry
 	if retry != nil {
@@ -87,15 +97,15 @@ func (s scope) action(index int, n *yaml.Node) *Action {
 
 // spec is an action's settings as handed to its kind.
 type spec struct {
-	spec        *yaml.Node
-	when, retry pair
-	target      *target
-	own         map[[2]int]bool
+	spec              *yaml.Node
+	when, retry, once pair
+	target            *target
+	own               map[[2]int]bool
 }
 
 // settings builds the mapping handed to the kind: the target's settings
-// under the action's own, with target, when and retry taken out (when and
-// retry are returned beside it).
+// under the action's own, with target, when, retry and once taken out
+// (when, retry and once are returned beside it).
 func (s scope) settings(kind string, n *yaml.Node) spec {
 	n = resolve(n)
 	st := spec{spec: &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Line: n.Line, Column: n.Column}}
@@ -114,6 +124,8 @@ func (s scope) settings(kind string, n *yaml.Node) spec {
 			st.when = p
 		case keyRetry:
 			st.retry = p
+		case keyOnce:
+			st.once = p
 		case keyTarget:
 			ref = p.value
 		default:
@@ -134,7 +146,17 @@ func (s scope) settings(kind string, n *yaml.Node) spec {
 	return st
 }
 
-// lift returns the when or retry of an action item, or the one written in
+// template compiles a template setting such as once.
+func (s scope) template(n *yaml.Node) *tmpl.Template {
+	t, err := s.l.env.TemplateAt(n)
+	if err != nil {
+		s.err(n, err)
+		return nil
+	}
+	return t
+}
+
+// lift returns the when, retry or once of an action item, or the one written in
 // its settings; both is an error.
 func (s scope) lift(outer *yaml.Node, inner pair) *yaml.Node {
 	if inner.key == nil {
@@ -166,7 +188,7 @@ func (s scope) kindList() string { return strings.Join(sortedKeys(s.l.opts.Kinds
 
 // unknownKind names a bad kind key and the known kinds.
 func (s scope) unknownKind(k string) string {
-	if c := closest(k, []string{keyWhen, keyRetry}); c != "" {
+	if c := closest(k, []string{keyWhen, keyRetry, keyOnce}); c != "" {
 		return fmt.Sprintf("unknown key %q (did you mean %q?)", k, c)
 	}
 	known := sortedKeys(s.l.opts.Kinds)

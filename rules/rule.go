@@ -34,7 +34,11 @@ type Action struct {
 	// When is the action's extra condition; nil means always.
 	When  *tmpl.Expr
 	Retry Retry
-	Impl  actions.Action
+	// Once, if set, renders a key: an action whose key was already used by
+	// a delivery that is pending or delivered is not sent again ("never
+	// send the candidate this mail twice", whatever HR Manager resends).
+	Once *tmpl.Template
+	Impl actions.Action
 }
 
 // Retry is the retry policy of an action's deliveries.
@@ -96,6 +100,9 @@ func (a *Action) Refs() []string {
 	var refs []string
 	if a.When != nil {
 		refs = append(refs, a.When.Refs()...)
+	}
+	if a.Once != nil {
+		refs = append(refs, a.Once.Refs()...)
 	}
 	if a.Impl != nil {
 		refs = append(refs, a.Impl.Refs()...)

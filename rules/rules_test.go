@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -230,5 +231,38 @@ func TestRetry(t *testing.T) {
 	}
 	if got := spec.Actions[2].Retry; got != (rules.Retry{Attempts: 3, Backoff: 10 * time.Second, MaxBackoff: time.Hour}) {
 		t.Errorf("item-level retry = %+v", got)
+	}
+}
+
+func TestOnce(t *testing.T) {
+	set := mustParse(t, `
+rules:
+  - name: welcome
+    on: CandidateRegistered
+    actions:
+      - log: {message: hi, once: "welcome-{{ candidate.Id }}"}
+      - log: {message: bye}
+`)
+	a := set.Rule("welcome").Actions
+	if a[0].Once == nil || a[1].Once != nil {
+		t.Fatalf("Once = %v, %v", a[0].Once, a[1].Once)
+	}
+	key, err := a[0].Once.Render(map[string]any{"candidate": map[string]any{"Id": 7}})
+	if err != nil || key != "welcome-7" {
+		t.Errorf("once key %q %v", key, err)
+	}
+	if got := set.Needs(set.Candidates("CandidateRegistered")); !slices.Equal(got, []string{"candidate"}) {
+		t.Errorf("Needs = %v: the once key's objects must be fetched", got)
+	}
+	_, err = rules.Parse("rules.yaml", []byte(`
+rules:
+  - name: bad
+    on: "*"
+    actions:
+      - log: {message: x}
+        once: "{{ candiate.Id }}"
+`), opts())
+	if err == nil || !strings.Contains(err.Error(), "rules.yaml:7:15") {
+		t.Errorf("bad once template: %v", err)
 	}
 }

@@ -62,7 +62,7 @@ func (s scope) target(p pair) *target {
 func (s scope) checkTargetKeys(name string, settings *yaml.Node) {
 	for _, p := range pairs(settings, func(*yaml.Node) {}) {
 		switch p.key.Value {
-		case keyTarget, keyWhen, keyRetry:
+		case keyTarget, keyWhen, keyRetry, keyOnce:
 			s.errorf(p.key, "target %q: %q belongs in the action, not in a target", name, p.key.Value)
 		}
 	}

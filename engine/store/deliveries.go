@@ -8,7 +8,7 @@ import (
 )
 
 const deliveryCols = `id, event_id, rule, action_index, kind, payload, status, attempts, max_attempts,
-	backoff_ns, max_backoff_ns, next_at, last_error, created_at, updated_at`
+	backoff_ns, max_backoff_ns, next_at, last_error, created_at, updated_at, once_key`
 
 // scanDelivery reads one row of deliveryCols.
 func scanDelivery(sc scanner) (*Delivery, error) {
@@ -16,7 +16,7 @@ func scanDelivery(sc scanner) (*Delivery, error) {
 	var payload []byte
 	var backoff, maxBackoff, next, created, updated int64
 	err := sc.Scan(&d.ID, &d.EventID, &d.Rule, &d.Action, &d.Kind, &payload, &d.Status, &d.Attempts,
-		&d.MaxAttempts, &backoff, &maxBackoff, &next, &d.LastError, &created, &updated)
+		&d.MaxAttempts, &backoff, &maxBackoff, &next, &d.LastError, &created, &updated, &d.OnceKey)
 	if err != nil {
 		return nil, err
 	}
@@ -93,6 +93,9 @@ func (s *sqlStore) Finish(ctx context.Context, owner string, d *Delivery, a *Att
 func (s *sqlStore) RetryDelivery(ctx context.Context, id string) error {
 	now := ms(s.now())
 	return s.b.write(ctx, func(tx q) error {
+		if err := onceHeld(ctx, tx, id); err != nil {
+			return err
+		}
 		n, err := tx.exec(ctx, `UPDATE deliveries SET status = 'pending', next_at = ?, attempts = 0,
 			updated_at = ? WHERE id = ? AND status IN ('pending', 'dead') AND payload <> ?`,
 			now, now, id, []byte(ErasedPayload))
@@ -115,6 +118,21 @@ func (s *sqlStore) RetryDelivery(ctx context.Context, id string) error {
 		}
 		return fmt.Errorf("retrying delivery %s: it is %s", id, status)
 	})
+}
+
+// onceHeld refuses to make delivery id pending while another delivery
+// holds its once key.
+func onceHeld(ctx context.Context, tx q, id string) error {
+	var holder string
+	err := tx.row(ctx, `SELECT o.id FROM deliveries d JOIN deliveries o ON o.once_key = d.once_key
+		WHERE d.id = ? AND d.once_key <> '' AND o.id <> d.id AND o.status IN ('pending', 'delivered')`, id).Scan(&holder)
+	switch {
+	case errors.Is(err, errNoRows):
+		return nil
+	case err != nil:
+		return fmt.Errorf("retrying delivery %s: %w", id, err)
+	}
+	return fmt.Errorf("retrying delivery %s: its once key is held by delivery %s", id, holder)
 }
 
 // Deliveries lists deliveries, newest first.

@@ -135,14 +135,39 @@ func insertDelivery(ctx context.Context, tx q, eventID string, orig *Delivery, a
 	if d.UpdatedAt.IsZero() {
 		d.UpdatedAt = d.CreatedAt
 	}
+	if err := checkOnce(ctx, tx, d); err != nil {
+		return err
+	}
 	_, err := tx.exec(ctx, `INSERT INTO deliveries (id, event_id, rule, action_index, kind, payload,
-		status, attempts, max_attempts, backoff_ns, max_backoff_ns, next_at, last_error, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+		status, attempts, max_attempts, backoff_ns, max_backoff_ns, next_at, last_error, created_at, updated_at, once_key)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
 		d.ID, d.EventID, d.Rule, d.Action, d.Kind, blob(d.Payload), d.Status, d.Attempts, d.MaxAttempts,
-		int64(d.Backoff), int64(d.MaxBackoff), ms(d.NextAt), d.LastError, ms(d.CreatedAt), ms(d.UpdatedAt))
+		int64(d.Backoff), int64(d.MaxBackoff), ms(d.NextAt), d.LastError, ms(d.CreatedAt), ms(d.UpdatedAt), d.OnceKey)
 	if err != nil {
 		return fmt.Errorf("creating delivery %s: %w", d.ID, err)
 	}
+	return nil
+}
+
+// checkOnce makes a pending delivery skipped when another delivery holds
+// its once key (pending or delivered). The unique index deliveries_once
+// backs this up when two nodes complete events at once: the later
+// transaction fails and its event is completed again, then skipped here.
+func checkOnce(ctx context.Context, tx q, d *Delivery) error {
+	if d.OnceKey == "" || d.Status != DeliveryPending {
+		return nil
+	}
+	var holder string
+	err := tx.row(ctx, `SELECT id FROM deliveries WHERE once_key = ? AND status IN ('pending', 'delivered') AND id <> ?`,
+		d.OnceKey, d.ID).Scan(&holder)
+	switch {
+	case errors.Is(err, errNoRows):
+		return nil
+	case err != nil:
+		return fmt.Errorf("checking once key of delivery %s: %w", d.ID, err)
+	}
+	d.Status = DeliverySkipped
+	d.LastError = fmt.Sprintf("once: %q was already used by delivery %s", d.OnceKey, holder)
 	return nil
 }
 

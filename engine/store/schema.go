@@ -23,18 +23,25 @@ type dialect struct {
 
 var sqliteDialect = dialect{
 	name:       "sqlite",
-	migrations: []string{sqliteV1, sqliteV2},
+	migrations: []string{sqliteV1, sqliteV2, onceV},
 	exclusive:  true,
 }
 
 var postgresDialect = dialect{
 	name:        "postgres",
-	migrations:  []string{postgresV1},
+	migrations:  []string{postgresV1, onceV},
 	skipLocked:  " FOR UPDATE SKIP LOCKED",
 	forUpdate:   " FOR UPDATE",
 	ingestLock:  "SELECT pg_advisory_xact_lock(7244110001)",
 	migrateLock: "SELECT pg_advisory_xact_lock(7244110000)",
 }
+
+// onceV adds once keys (SQLite's v3, Postgres's v2): the unique index lets
+// one pending or delivered delivery hold a key, also between nodes.
+const onceV = `
+ALTER TABLE deliveries ADD COLUMN once_key TEXT NOT NULL DEFAULT '';
+CREATE UNIQUE INDEX deliveries_once ON deliveries (once_key) WHERE once_key <> '' AND status IN ('pending', 'delivered');
+`
 
 // sqliteV2 replaces the dedup index, written at a random page per event,
 // with one on receipt time, written at its end: ingest keeps the dedup

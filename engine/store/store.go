@@ -39,6 +39,7 @@ const (
 	DeliveryPending   = "pending"   // due at NextAt
 	DeliveryDelivered = "delivered" // an attempt succeeded
 	DeliveryDead      = "dead"      // permanent failure or attempts exhausted
+	DeliverySkipped   = "skipped"   // never sent: its once key was used by another delivery
 )
 
 // Store is the persistence contract. Every method is safe for concurrent
@@ -163,6 +164,10 @@ type Delivery struct {
 	MaxBackoff  time.Duration
 	NextAt      time.Time
 	LastError   string
+	// OnceKey, if set, may be held by one pending or delivered delivery
+	// at a time: Complete creates a delivery whose key is held as
+	// DeliverySkipped, saying by which.
+	OnceKey string
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
 	History     []*Attempt // filled by Event

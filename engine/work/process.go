@@ -139,6 +139,12 @@ func (w *Worker) delivery(e *event.Event, r *rules.Rule, a *rules.Action, vars m
 		Backoff: a.Retry.Backoff, MaxBackoff: a.Retry.MaxBackoff, NextAt: now, CreatedAt: now, UpdatedAt: now,
 	}
 	payload, err := a.Impl.Render(vars)
+	if err == nil && a.Once != nil {
+		d.OnceKey, err = a.Once.Render(vars)
+		if err == nil && d.OnceKey == "" {
+			err = errors.New("once: the key rendered empty")
+		}
+	}
 	if err != nil {
 		d.Status, d.LastError = store.DeliveryDead, "render: "+err.Error()
 		d.Payload = json.RawMessage("null")
@@ -146,6 +152,9 @@ func (w *Worker) delivery(e *event.Event, r *rules.Rule, a *rules.Action, vars m
 	} else {
 		d.Payload = payload
 		note.Result = "delivery " + d.ID
+		if d.OnceKey != "" {
+			note.Result += fmt.Sprintf(" (once %q: skipped if already sent)", d.OnceKey)
+		}
 	}
 	note.Delivery = d.ID
 	return d, note

@@ -48,6 +48,7 @@ func Run(t *testing.T, newURL NewURL) {
 		{"CompleteIdempotent", testCompleteIdempotent},
 		{"ClaimDeliveriesDue", testClaimDeliveriesDue},
 		{"FinishAndRetry", testFinishAndRetry},
+		{"Once", testOnce},
 		{"ReleaseAll", testReleaseAll},
 		{"Replay", testReplay},
 		{"Events", testEvents},
