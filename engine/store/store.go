@@ -167,10 +167,10 @@ type Delivery struct {
 	// OnceKey, if set, may be held by one pending or delivered delivery
 	// at a time: Complete creates a delivery whose key is held as
 	// DeliverySkipped, saying by which.
-	OnceKey string
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
-	History     []*Attempt // filled by Event
+	OnceKey   string
+	CreatedAt time.Time
+	UpdatedAt time.Time
+	History   []*Attempt // filled by Event
 }
 
 // Attempt is one try of a delivery.
