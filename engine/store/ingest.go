@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/hirewire/hirewire/engine/event"
@@ -50,7 +51,8 @@ func (s *sqlStore) Ingest(ctx context.Context, e *event.Event, window, hold time
 }
 
 // commitBatch stores a group of events in one transaction and answers
-// each caller after the commit. If a request fails, the group is rolled
+// each caller once the commit is on disk (the fsync may still run while
+// the next group is inserted). If a request fails, the group is rolled
 // back and each request runs alone, so one bad event fails only itself.
 func (s *sqlStore) commitBatch(batch []*ingestReq) {
 	s.ingestMu.Lock()
@@ -61,13 +63,32 @@ func (s *sqlStore) commitBatch(batch []*ingestReq) {
 func (s *sqlStore) commitGroup(batch []*ingestReq) {
 	ctx, cancel := context.WithTimeout(context.Background(), batchTimeout)
 	defer cancel()
+	batch = slices.Clone(batch) // the batcher reuses its slice; answer may run later
 	results := make([]ingestRes, len(batch))
 	failed := false
-	err := s.b.write(ctx, func(tx q) error {
+	answer := func(syncErr error) {
+		for i, r := range batch {
+			res := results[i]
+			if syncErr != nil && res.err == nil {
+				res = ingestRes{err: fmt.Errorf("committing events: %w (%w)", ErrUnavailable, syncErr)}
+			}
+			r.res <- res
+		}
+	}
+	err := s.b.writeThen(ctx, func(tx q) error {
 		if s.d.ingestLock != "" {
 			if _, err := tx.exec(ctx, s.d.ingestLock); err != nil {
 				return err
 			}
+		}
+		if s.dedupIdx != nil && len(batch) > 1 {
+			many, err := s.ingestMany(ctx, tx, batch)
+			if err != nil {
+				failed = true
+				return err
+			}
+			copy(results, many)
+			return nil
 		}
 		for i, r := range batch {
 			results[i] = s.ingestOne(ctx, tx, r)
@@ -77,8 +98,11 @@ func (s *sqlStore) commitGroup(batch []*ingestReq) {
 			}
 		}
 		return nil
-	})
-	if err != nil && s.dedupIdx != nil {
+	}, answer)
+	if err == nil {
+		return // answered once the commit is on disk
+	}
+	if s.dedupIdx != nil {
 		s.dedupIdx.reset() // it may name rows that were rolled back
 	}
 	switch {
@@ -88,16 +112,14 @@ func (s *sqlStore) commitGroup(batch []*ingestReq) {
 		}
 		return
 	case failed: // results[0] tells the one caller what was wrong
-	case err != nil:
+	default:
 		s.log.Error("committing events", "events", len(batch), "err", err)
 		err = fmt.Errorf("committing events: %w (%w)", ErrUnavailable, err)
 		for i := range results {
 			results[i] = ingestRes{err: err}
 		}
 	}
-	for i, r := range batch {
-		r.res <- results[i]
-	}
+	answer(nil)
 }
 
 // batchTimeout bounds one group commit, so that a hung database fails the

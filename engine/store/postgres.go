@@ -50,6 +50,15 @@ func (b *postgresBackend) write(ctx context.Context, fn func(tx q) error) error 
 	return nil
 }
 
+// writeThen is write: a Postgres commit is durable when it returns.
+func (b *postgresBackend) writeThen(ctx context.Context, fn func(tx q) error, then func(error)) error {
+	if err := b.write(ctx, fn); err != nil {
+		return err
+	}
+	then(nil)
+	return nil
+}
+
 func (b *postgresBackend) reader() q { return pgReader{b.pool} }
 
 func (b *postgresBackend) close() error {

@@ -20,15 +20,18 @@ type sqliteBackend struct {
 	r     *sql.DB
 	cache *stmtCache
 	ckpt  *checkpointer
+	wal   *walSyncer
 	lock  *os.File
 }
 
 const sqlitePragmas = "_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)"
 
-// sqliteWriterPragmas make every commit durable (FULL: the WAL is fsync'd
-// at each commit) and leave checkpoints to the checkpointer. The page
-// cache holds the hot ends of the table and its indexes.
-const sqliteWriterPragmas = "&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)" +
+// sqliteWriterPragmas leave the fsync of each commit to the walSyncer
+// (NORMAL: COMMIT writes the WAL but does not fsync it; every write
+// returns, and every ingest is acknowledged, only after the WAL's fsync)
+// and checkpoints to the checkpointer. The page cache holds the hot ends
+// of the table and its indexes.
+const sqliteWriterPragmas = "&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)" +
 	"&_pragma=wal_autocheckpoint(0)&_pragma=cache_size(-16384)&_pragma=temp_store(MEMORY)&_txlock=immediate"
 
 // openSQLite opens (creating if need be) the database file at path.
@@ -84,6 +87,7 @@ func openSQLiteDB(ctx context.Context, path string, lock *os.File, o options) (*
 	c.SetMaxOpenConns(1)
 	b := &sqliteBackend{w: w, r: r, cache: &stmtCache{db: w, m: map[string]*sql.Stmt{}, wanted: map[string]bool{}}, lock: lock}
 	b.ckpt = newCheckpointer(c, o.logger)
+	b.wal = newWALSyncer(path)
 	return newSQLStore(ctx, b, sqliteDialect, o)
 }
 
@@ -114,9 +118,31 @@ func releaseOrphans(ctx context.Context, w *sql.DB) error {
 	return nil
 }
 
-// write runs fn in an IMMEDIATE transaction on the write connection; the
-// commit is fsync'd (synchronous=FULL).
+// write runs fn in an IMMEDIATE transaction on the write connection and
+// returns once the commit is fsync'd.
 func (b *sqliteBackend) write(ctx context.Context, fn func(tx q) error) error {
+	if err := b.commit(ctx, fn); err != nil {
+		return err
+	}
+	if err := b.wal.sync(); err != nil {
+		return fmt.Errorf("%w: %w", ErrUnavailable, err)
+	}
+	return nil
+}
+
+// writeThen commits fn and leaves the fsync to the syncer, which calls
+// then after it.
+func (b *sqliteBackend) writeThen(ctx context.Context, fn func(tx q) error, then func(error)) error {
+	if err := b.commit(ctx, fn); err != nil {
+		return err
+	}
+	b.wal.after(then)
+	return nil
+}
+
+// commit runs fn in an IMMEDIATE transaction and commits it, not yet
+// durably.
+func (b *sqliteBackend) commit(ctx context.Context, fn func(tx q) error) error {
 	tx, err := b.w.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrUnavailable, err)
@@ -137,6 +163,7 @@ func (b *sqliteBackend) reader() q { return sqlDB{b.r} }
 
 func (b *sqliteBackend) close() error {
 	b.cache.close()
+	b.wal.stop()
 	err := errors.Join(b.ckpt.stop(), b.r.Close(), b.w.Close())
 	b.lock.Close() // releases the flock
 	return err

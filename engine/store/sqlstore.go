@@ -14,6 +14,11 @@ import (
 type backend interface {
 	// write runs fn in one transaction and commits it durably.
 	write(ctx context.Context, fn func(tx q) error) error
+	// writeThen runs fn in one transaction and commits it, and calls then
+	// once the commit is durable (or could not be made so), possibly later
+	// and from another goroutine: the group commit goes on with the next
+	// group meanwhile. then is not called when fn or the commit fails.
+	writeThen(ctx context.Context, fn func(tx q) error, then func(error)) error
 	// reader queries outside any write transaction.
 	reader() q
 	close() error
