@@ -28,7 +28,7 @@ import (
 
 // buildKinds makes every action kind from the config.
 func buildKinds(cfg *config.Config, log *slog.Logger) (map[string]actions.Kind, error) {
-	mailCfg := email.Config(cfg.SMTP)
+	mailCfg := cfg.SMTP
 	var mail, cal actions.Kind = missingSMTP{"email"}, missingSMTP{"calendar"}
 	if cfg.SMTP.Host != "" {
 		m, err := email.New(mailCfg)

@@ -58,9 +58,9 @@ func (c Config) String() string {
 // GoString is String, so that %#v does not print the password either.
 func (c Config) GoString() string { return c.String() }
 
-// withDefaults fills in the TLS mode, the port that goes with it and the
+// WithDefaults fills in the TLS mode, the port that goes with it and the
 // timeout.
-func (c Config) withDefaults() Config {
+func (c Config) WithDefaults() Config {
 	if c.TLS == "" {
 		c.TLS = StartTLS
 	}
@@ -73,8 +73,8 @@ func (c Config) withDefaults() Config {
 	return c
 }
 
-// validate reports every problem of a defaulted Config at once.
-func (c Config) validate() error {
+// Validate reports every problem of a defaulted Config at once.
+func (c Config) Validate() error {
 	var errs []error
 	if c.Host == "" {
 		errs = append(errs, errors.New("smtp.host is required"))

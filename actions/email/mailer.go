@@ -25,8 +25,8 @@ type Mailer struct {
 // NewMailer checks cfg, fills in its defaults (starttls, the port that goes
 // with the TLS mode, a 30s timeout) and returns a Mailer.
 func NewMailer(cfg Config, opts ...Option) (*Mailer, error) {
-	cfg = cfg.withDefaults()
-	if err := cfg.validate(); err != nil {
+	cfg = cfg.WithDefaults()
+	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
 	m := &Mailer{cfg: cfg, from: cfg.defaultFrom(), now: time.Now, hello: "localhost"}

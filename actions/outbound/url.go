@@ -83,31 +83,14 @@ func fixedBase(head string, templated bool) (string, error) {
 func literalIndex(s, chars string) int {
 	for i := 0; i < len(s); i++ {
 		if strings.HasPrefix(s[i:], "{{") {
-			i += 2 + tagEnd(s[i+2:]) + 1
+			end := tmpl.TagEnd(s[i+2:])
+			if end < 0 {
+				return len(s)
+			}
+			i += 2 + end + 1
 			continue
 		}
 		if strings.IndexByte(chars, s[i]) >= 0 {
-			return i
-		}
-	}
-	return len(s)
-}
-
-// tagEnd returns the index of the `}}` that closes a tag, skipping quoted
-// strings as the template compiler does.
-func tagEnd(s string) int {
-	var quote byte
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case quote != 0 && c == '\\':
-			i++
-		case quote != 0 && c == quote:
-			quote = 0
-		case quote != 0:
-		case c == '"' || c == '\'' || c == '`':
-			quote = c
-		case c == '}' && i+1 < len(s) && s[i+1] == '}':
 			return i
 		}
 	}

@@ -17,10 +17,9 @@ func runCheck(_ context.Context, args []string, stdout, stderr io.Writer) error 
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	cfg, err := config.Load(*cfgPath)
+	cfg, err := loadConfig(*cfgPath, stderr)
 	if err != nil {
-		fmt.Fprintln(stderr, err)
-		return exitError{1}
+		return err
 	}
 	paths := fs.Args()
 	if len(paths) == 0 {
@@ -40,4 +39,15 @@ func runCheck(_ context.Context, args []string, stdout, stderr io.Writer) error 
 		return exitError{1}
 	}
 	return nil
+}
+
+// loadConfig loads the config; its problems, each with its place, are
+// printed as they are and the command exits 1.
+func loadConfig(path string, stderr io.Writer) (*config.Config, error) {
+	cfg, err := config.Load(path)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return nil, exitError{1}
+	}
+	return cfg, nil
 }

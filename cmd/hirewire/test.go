@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"github.com/hirewire/hirewire/engine"
-	"github.com/hirewire/hirewire/engine/config"
 )
 
 // runTest runs rule tests: events in, the rules that should match and what
@@ -20,10 +19,9 @@ func runTest(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	cfg, err := config.Load(*cfgPath)
+	cfg, err := loadConfig(*cfgPath, stderr)
 	if err != nil {
-		fmt.Fprintln(stderr, err)
-		return exitError{1}
+		return err
 	}
 	files := fs.Args()
 	if len(files) == 0 {

@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hirewire/hirewire/actions/email"
 	"github.com/hirewire/hirewire/rules/envsubst"
 )
 
@@ -27,7 +28,7 @@ type Config struct {
 	Store       string             `yaml:"store"`
 	Rules       string             `yaml:"rules"`
 	Sources     map[string]*Source `yaml:"sources"`
-	SMTP        SMTP               `yaml:"smtp"`
+	SMTP        email.Config       `yaml:"smtp"`
 	Workers     int                `yaml:"workers"`
 	LogLevel    string             `yaml:"log_level"`
 	// Retention is how long finished history is kept (default 30d).
@@ -83,17 +84,6 @@ type ObjectList struct {
 	Get    string `yaml:"get"`
 	Select string `yaml:"select"`
 	ItemID string `yaml:"item_id"` // expr on each item; default Id
-}
-
-// SMTP is the mail relay for email and calendar actions.
-type SMTP struct {
-	Host     string        `yaml:"host"`
-	Port     int           `yaml:"port"`
-	TLS      string        `yaml:"tls"`
-	Username string        `yaml:"username"`
-	Password string        `yaml:"password"`
-	From     string        `yaml:"from"`
-	Timeout  time.Duration `yaml:"timeout"`
 }
 
 // Load reads, expands, decodes, defaults and validates a config file.

@@ -97,3 +97,10 @@ func TestLoadResolvesPathsAgainstFile(t *testing.T) {
 		t.Error("missing file: no error")
 	}
 }
+
+func TestSMTPCheckedAtStart(t *testing.T) {
+	_, err := Parse([]byte("smtp: {host: mail.example.com, tls: bogus, from: not an address}\n"), env(nil))
+	if err == nil || !strings.Contains(err.Error(), "smtp.tls") || !strings.Contains(err.Error(), "smtp.from") {
+		t.Errorf("err = %v, want the bad tls mode and sender", err)
+	}
+}

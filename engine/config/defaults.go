@@ -48,18 +48,7 @@ func (c *Config) setDefaults() {
 	if c.Workers == 0 {
 		c.Workers = 8
 	}
-	if c.SMTP.Timeout == 0 {
-		c.SMTP.Timeout = 30 * time.Second
-	}
-	if c.SMTP.TLS == "" {
-		c.SMTP.TLS = "starttls"
-	}
-	if c.SMTP.Port == 0 {
-		c.SMTP.Port = map[string]int{"tls": 465, "none": 25}[c.SMTP.TLS]
-		if c.SMTP.Port == 0 {
-			c.SMTP.Port = 587
-		}
-	}
+	c.SMTP = c.SMTP.WithDefaults()
 	if len(c.Sources) == 0 {
 		c.Sources = map[string]*Source{"hrmanager": {}}
 	}
@@ -131,10 +120,8 @@ func (c *Config) validate() error {
 			}
 		}
 	}
-	switch c.SMTP.TLS {
-	case "starttls", "tls", "none":
-	default:
-		errs = append(errs, fmt.Errorf("smtp.tls: %q is not one of starttls, tls, none", c.SMTP.TLS))
+	if c.SMTP.Host != "" {
+		errs = append(errs, c.SMTP.Validate())
 	}
 	return errors.Join(errs...)
 }

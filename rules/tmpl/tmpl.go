@@ -207,7 +207,7 @@ func (e *Env) Template(src string) (*Template, error) {
 		if i > 0 {
 			t.parts = append(t.parts, part{text: rest[:i]})
 		}
-		j := closing(rest[i+2:])
+		j := TagEnd(rest[i+2:])
 		if j < 0 {
 			return nil, fmt.Errorf("template %q: unclosed {{", src)
 		}
@@ -229,9 +229,10 @@ func (e *Env) Template(src string) (*Template, error) {
 	return t, nil
 }
 
-// closing finds the `}}` that ends a tag, skipping quoted strings so that
-// `{{ "}}" }}` works.
-func closing(s string) int {
+// TagEnd returns the index in s, the text after a `{{`, of the `}}` that
+// ends the tag, skipping quoted strings so that `{{ "}}" }}` works; -1 if
+// the tag is not closed.
+func TagEnd(s string) int {
 	var quote byte
 	for i := 0; i < len(s); i++ {
 		c := s[i]
