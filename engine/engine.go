@@ -81,7 +81,7 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*Router, error)
 	}
 	r.worker = work.New(work.Options{
 		Store: st, Rules: r.rules.current, Fetcher: fetcher, Objects: objectNames(cfg), Kinds: kinds,
-		EraseOn: eraseOn(cfg), Owner: owner(), Concurrency: cfg.Workers, Now: opts.Now, Logger: r.log, Metrics: work.NewMetrics(r.reg),
+		EraseOn: eraseOn(cfg), EventLease: eventLease(cfg), Owner: owner(), Concurrency: cfg.Workers, Now: opts.Now, Logger: r.log, Metrics: work.NewMetrics(r.reg),
 	})
 	r.webhook = r.newServer(r.webhookHandler())
 	r.admin = r.newServer(r.adminHandler())

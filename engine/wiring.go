@@ -75,6 +75,14 @@ func eraseOn(cfg *config.Config) map[string]string {
 	return m
 }
 
+// eventLease is how long a node may hold an event it processes: room for
+// an API call per object at the configured timeout, with retries, so that
+// a slow API does not let another claim take the event meanwhile.
+func eventLease(cfg *config.Config) time.Duration {
+	src := cfg.Source()
+	return max(2*time.Minute, time.Duration(2*len(src.Objects)+1)*src.API.Timeout)
+}
+
 // buildFetcher returns nil when no objects are configured.
 func buildFetcher(cfg *config.Config, st store.Store, reg prometheus.Registerer, log *slog.Logger, now func() time.Time) (work.Fetcher, error) {
 	src := cfg.Source()

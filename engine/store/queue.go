@@ -62,9 +62,8 @@ func (s *sqlStore) Defer(ctx context.Context, owner, id, status string, until ti
 	})
 }
 
-// Complete stores the outcome of a claimed event and its deliveries. An
-// event that is complete already keeps its outcome and only gains the
-// deliveries it lacks, so a retried Complete is harmless.
+// Complete stores the outcome of a claimed event and its deliveries, if
+// the claim still holds the event.
 func (s *sqlStore) Complete(ctx context.Context, owner, id string, out *Outcome) error {
 	status := out.Status
 	if status == "" {
@@ -81,15 +80,14 @@ func (s *sqlStore) Complete(ctx context.Context, owner, id string, out *Outcome)
 	return s.b.write(ctx, func(tx q) error {
 		n, err := tx.exec(ctx, `UPDATE events SET status = ?, rules_version = ?, trace = ?, processed_at = ?,
 			reason = '', lease_owner = '', lease_until = 0
-			WHERE id = ? AND lease_owner = ? AND status IN ('pending', 'waiting_for_api')`,
-			status, out.RulesVersion, blob(out.Trace), ms(at), id, owner)
+			WHERE id = ? AND lease_owner = ? AND (CAST(? AS BIGINT) = 0 OR attempts = ?)
+			AND status IN ('pending', 'waiting_for_api')`,
+			status, out.RulesVersion, blob(out.Trace), ms(at), id, owner, out.Attempt, out.Attempt)
 		if err != nil {
 			return fmt.Errorf("completing event %s: %w", id, err)
 		}
 		if n == 0 {
-			if err := alreadyComplete(ctx, tx, id); err != nil {
-				return err
-			}
+			return notHeld(ctx, tx, id)
 		}
 		for _, d := range out.Deliveries {
 			if err := insertDelivery(ctx, tx, id, d, at, now); err != nil {
@@ -100,18 +98,16 @@ func (s *sqlStore) Complete(ctx context.Context, owner, id string, out *Outcome)
 	})
 }
 
-// alreadyComplete answers nil if event id was completed before, else why
-// the caller may not complete it.
-func alreadyComplete(ctx context.Context, tx q, id string) error {
-	var status string
-	err := tx.row(ctx, `SELECT status FROM events WHERE id = ?`, id).Scan(&status)
+// notHeld says why a claim could not complete event id: it does not
+// exist, or the claim no longer holds it.
+func notHeld(ctx context.Context, tx q, id string) error {
+	var one int
+	err := tx.row(ctx, `SELECT 1 FROM events WHERE id = ?`, id).Scan(&one)
 	switch {
 	case errors.Is(err, errNoRows):
 		return fmt.Errorf("events %s: %w", id, ErrNotFound)
 	case err != nil:
 		return fmt.Errorf("checking event %s: %w", id, err)
-	case status == StatusProcessed || status == StatusFailed:
-		return nil
 	}
 	return fmt.Errorf("events %s: %w", id, ErrLeaseLost)
 }

@@ -66,9 +66,13 @@ type Store interface {
 	Defer(ctx context.Context, owner, id, status string, until time.Time, reason string) error
 
 	// Complete marks a claimed event processed (or failed), stores the
-	// outcome and creates its deliveries, in one transaction. Deliveries
-	// with an id that exists already are left as they are, so completing
-	// twice after a crash creates nothing twice.
+	// outcome and creates its deliveries, in one transaction. Only the
+	// claim that holds the event may complete it: owner must hold the
+	// lease and, when out.Attempt is set, the claim must be that attempt.
+	// A claim whose lease ran out (and was taken over, or completed by
+	// another claim) gets ErrLeaseLost and writes nothing, so a slow
+	// worker never adds its deliveries to an event that another claim
+	// processed.
 	Complete(ctx context.Context, owner, id string, out *Outcome) error
 
 	// ClaimDeliveries leases up to n pending deliveries with NextAt <= now.
@@ -142,6 +146,7 @@ type Store interface {
 
 // Outcome is the result of processing one event.
 type Outcome struct {
+	Attempt      int             // the claim's Event.Attempts; 0: not checked
 	Status       string          // StatusProcessed or StatusFailed
 	RulesVersion string          // sha256 of the rule set used
 	Trace        json.RawMessage // verdicts, objects seen, errors: for the UI

@@ -171,8 +171,11 @@ func (w *Worker) deferEvent(ctx context.Context, e *event.Event, status string, 
 
 func (w *Worker) complete(ctx context.Context, e *event.Event, out *store.Outcome) {
 	out.ProcessedAt = w.opts.Now()
+	out.Attempt = e.Attempts // only this claim may complete the event
 	if err := w.opts.Store.Complete(ctx, w.opts.Owner, e.ID, out); err != nil {
-		if !errors.Is(err, store.ErrLeaseLost) {
+		if errors.Is(err, store.ErrLeaseLost) {
+			w.opts.Logger.Warn("event was taken over while it was processed; its outcome is dropped", "event", e.ID)
+		} else {
 			w.opts.Logger.Error("completing event failed", "event", e.ID, "err", err)
 		}
 		return

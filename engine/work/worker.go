@@ -81,7 +81,7 @@ func New(opts Options) *Worker {
 		opts.EventLease = 2 * time.Minute
 	}
 	if opts.SendLease <= 0 {
-		opts.SendLease = 5 * time.Minute
+		opts.SendLease = 10 * time.Minute // longer than the longest action timeout (5m)
 	}
 	if opts.Grace <= 0 {
 		opts.Grace = 10 * time.Second

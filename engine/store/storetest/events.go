@@ -46,8 +46,8 @@ func testEvents(t *testing.T, h *Harness) {
 	complete(h, "w1", ids[0])
 	complete(h, "w1", ids[1])
 	complete(h, "w1", ids[2])
-	if err := h.Store.Complete(h.Ctx, "w1", ids[2], &store.Outcome{Status: store.StatusFailed}); err != nil {
-		t.Fatal(err)
+	if err := h.Store.Complete(h.Ctx, "w1", ids[2], &store.Outcome{Status: store.StatusFailed}); !errors.Is(err, store.ErrLeaseLost) {
+		t.Fatalf("completing a completed event = %v, want ErrLeaseLost", err)
 	}
 	for _, c := range []struct {
 		f    store.EventFilter

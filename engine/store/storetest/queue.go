@@ -111,40 +111,43 @@ func delivery(id string, i int, payload string, next time.Time) *store.Delivery 
 	}
 }
 
-func testCompleteIdempotent(t *testing.T, h *Harness) {
+func testCompleteOnlyByItsClaim(t *testing.T, h *Harness) {
 	id, _ := h.Ingest(h.Event("CandidateHired", "candidate:1", 1), 0, 0)
-	h.Claim("w1", time.Minute)
-	now := h.Clock.Now()
-	out := &store.Outcome{
-		Status: store.StatusProcessed, RulesVersion: "abc123", Trace: json.RawMessage(`{"rules":[]}`),
-		ProcessedAt: now, Deliveries: []*store.Delivery{delivery(id, 0, `{"text":"a"}`, now), delivery(id, 1, `{"text":"b"}`, now)},
+	first, err := h.Store.ClaimEvents(h.Ctx, "w1", 1, time.Minute)
+	if err != nil || len(first) != 1 {
+		t.Fatalf("claim: %v %v", first, err)
 	}
-	if err := h.Store.Complete(h.Ctx, "w1", id, out); err != nil {
+	now := h.Clock.Now()
+	outcome := func(attempt int, payload string) *store.Outcome {
+		return &store.Outcome{Status: store.StatusProcessed, RulesVersion: "abc123", Trace: json.RawMessage(`{"rules":[]}`),
+			ProcessedAt: now, Attempt: attempt, Deliveries: []*store.Delivery{delivery(id, 0, payload, now)}}
+	}
+	// The first claim runs past its lease; the same node claims it again.
+	h.Clock.Advance(time.Minute)
+	second, err := h.Store.ClaimEvents(h.Ctx, "w1", 1, time.Minute)
+	if err != nil || len(second) != 1 || second[0].Attempts != first[0].Attempts+1 {
+		t.Fatalf("second claim: %v %v", second, err)
+	}
+	if err := h.Store.Complete(h.Ctx, "w1", id, outcome(first[0].Attempts, `{"text":"stale"}`)); !errors.Is(err, store.ErrLeaseLost) {
+		t.Fatalf("completion by the expired claim = %v, want ErrLeaseLost", err)
+	}
+	if err := h.Store.Complete(h.Ctx, "w1", id, outcome(second[0].Attempts, `{"text":"a"}`)); err != nil {
 		t.Fatal(err)
 	}
-	out.Deliveries = []*store.Delivery{delivery(id, 0, `{"text":"changed"}`, now), delivery(id, 2, `{"text":"c"}`, now)}
-	if err := h.Store.Complete(h.Ctx, "w1", id, out); err != nil {
-		t.Fatalf("completing again: %v", err)
+	if err := h.Store.Complete(h.Ctx, "w1", id, outcome(second[0].Attempts, `{"text":"again"}`)); !errors.Is(err, store.ErrLeaseLost) {
+		t.Errorf("completing a completed event = %v, want ErrLeaseLost", err)
 	}
 	rec := h.Record(id)
-	if rec.Status != store.StatusProcessed || rec.RulesVersion != "abc123" || string(rec.Trace) != `{"rules":[]}` || !rec.ProcessedAt.Equal(now) {
-		t.Errorf("outcome = %s %s %s %v", rec.Status, rec.RulesVersion, rec.Trace, rec.ProcessedAt)
+	if rec.Status != store.StatusProcessed || rec.RulesVersion != "abc123" || len(rec.Deliveries) != 1 || string(rec.Deliveries[0].Payload) != `{"text":"a"}` {
+		t.Errorf("record = %s %s %+v", rec.Status, rec.RulesVersion, rec.Deliveries)
 	}
-	var payloads []string
-	for _, d := range rec.Deliveries {
-		payloads = append(payloads, string(d.Payload))
-		if d.EventID != id || d.Status != store.DeliveryPending || d.MaxAttempts != 12 || d.Backoff != 10*time.Second || d.MaxBackoff != time.Hour || !d.NextAt.Equal(now) {
-			t.Errorf("delivery %+v", d)
-		}
-	}
-	if want := []string{`{"text":"a"}`, `{"text":"b"}`, `{"text":"c"}`}; !slices.Equal(payloads, want) {
-		t.Errorf("payloads = %v, want %v", payloads, want)
+	if d := rec.Deliveries[0]; d.Status != store.DeliveryPending || d.MaxAttempts != 12 || !d.NextAt.Equal(now) {
+		t.Errorf("delivery %+v", d)
 	}
 	if got := h.Claim("w2", time.Minute); len(got) != 0 {
 		t.Errorf("claimed processed events %v", got)
 	}
-	err := h.Store.Complete(h.Ctx, "w1", "no-such-event", out)
-	if !errors.Is(err, store.ErrNotFound) {
+	if err := h.Store.Complete(h.Ctx, "w1", "no-such-event", outcome(0, `{}`)); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("Complete of an unknown id = %v, want ErrNotFound", err)
 	}
 }

@@ -45,7 +45,7 @@ func Run(t *testing.T, newURL NewURL) {
 		{"ClaimConcurrent", testClaimConcurrent},
 		{"LeaseExpiry", testLeaseExpiry},
 		{"Defer", testDefer},
-		{"CompleteIdempotent", testCompleteIdempotent},
+		{"CompleteOnlyByItsClaim", testCompleteOnlyByItsClaim},
 		{"ClaimDeliveriesDue", testClaimDeliveriesDue},
 		{"FinishAndRetry", testFinishAndRetry},
 		{"Once", testOnce},
