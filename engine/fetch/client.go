@@ -19,12 +19,18 @@ const (
 	quotaText      = "API quota for the method is exceeded"
 	throttlePause  = time.Hour        // after a 204 or quota text
 	retryPause     = time.Minute      // after 408, 429, 5xx or a network error
+	authPause      = 15 * time.Minute // after 401 or 403: the key is wrong until someone fixes it
 	defaultTimeout = 30 * time.Second // per API call
 	bodyLimit      = 8 << 20          // bytes of one answer
 )
 
 // errGone is an answer of 404: the object does not exist (any more).
 var errGone = errors.New("object gone")
+
+// ErrUnusable marks an answer that asking again will not change (HTTP 400,
+// an answer select cannot read): the event that needs it cannot be
+// processed as configured, and retrying it would only spend the budget.
+var ErrUnusable = errors.New("the API's answer cannot be used as configured")
 
 // pauseError is an answer that says "not now": the method pauses until
 // the given time and nothing is cached. Throttled is true for HR Manager's
@@ -86,8 +92,10 @@ func (c *client) answer(status int, h http.Header, body []byte) (any, error) {
 		return nil, errGone
 	case status == http.StatusRequestTimeout || status == http.StatusTooManyRequests || status >= 500:
 		return nil, c.pause(retryPause, h, false, fmt.Sprintf("API answered HTTP %d", status))
+	case status == http.StatusUnauthorized || status == http.StatusForbidden:
+		return nil, c.pause(authPause, nil, false, fmt.Sprintf("API refused the api_key (HTTP %d); events wait until it is fixed", status))
 	case status < 200 || status > 299:
-		return nil, fmt.Errorf("API answered HTTP %d", status)
+		return nil, fmt.Errorf("%w: API answered HTTP %d", ErrUnusable, status)
 	}
 	v, err := decodeJSON(body)
 	if err != nil {

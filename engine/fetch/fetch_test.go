@@ -159,15 +159,15 @@ func TestThrottleSignals(t *testing.T) {
 
 func TestPermanentErrorsKeepTheKeySecret(t *testing.T) {
 	clk := newClock()
-	srv := newRawServer(t, http.StatusUnauthorized, "", "bad apikey "+testKey)
+	srv := newRawServer(t, http.StatusBadRequest, "", "bad request for apikey "+testKey)
 	var logs bytes.Buffer
 	f := newFetcher(t, &fakeAPI{Server: srv}, clk, newMemStore(), func(o *Options) {
 		o.Logger = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	})
 	e, fields := newEvent("CandidateRegistered", 1, t0)
 	_, err := f.Fetch(ctx, e, fields, []string{"candidate"})
-	if err == nil || !strings.Contains(err.Error(), "401") {
-		t.Fatalf("err = %v, want a 401 error", err)
+	if err == nil || !strings.Contains(err.Error(), "400") || !errors.Is(err, ErrUnusable) {
+		t.Fatalf("err = %v, want an unusable 400 error", err)
 	}
 	if strings.Contains(err.Error(), testKey) {
 		t.Errorf("error shows the API key: %v", err)
@@ -452,4 +452,21 @@ func TestRealClockPrecisionNeedsOneCall(t *testing.T) {
 			t.Errorf("calls = %d, want 1", api.count())
 		}
 	})
+}
+
+// TestRefusedKeyWaits: 401/403 mean the api_key is wrong for every call;
+// events wait (a quarter of an hour at a time) instead of failing, and the
+// key stays out of the reason.
+func TestRefusedKeyWaits(t *testing.T) {
+	clk := newClock()
+	srv := newRawServer(t, http.StatusUnauthorized, "", "bad apikey "+testKey)
+	f := newFetcher(t, &fakeAPI{Server: srv}, clk, newMemStore())
+	e, fields := newEvent("CandidateRegistered", 1, t0)
+	res, err := f.Fetch(ctx, e, fields, []string{"candidate"})
+	if err != nil || !res.Wait.Equal(t0.Add(15*time.Minute)) || !strings.Contains(res.Reason, "401") {
+		t.Fatalf("wait %v reason %q err %v, want a 15 min wait naming 401", res.Wait, res.Reason, err)
+	}
+	if strings.Contains(res.Reason, testKey) {
+		t.Errorf("reason shows the API key: %q", res.Reason)
+	}
 }

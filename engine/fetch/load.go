@@ -183,7 +183,7 @@ func (f *Fetcher) call(ctx context.Context, w *want, at time.Time, before *store
 	data, err := o.selectFrom(body)
 	if err != nil {
 		f.metrics.call(o.method, "error")
-		return nil, fmt.Errorf("fetch: getting %s %s: %w", o.Name, w.id, err)
+		return nil, fmt.Errorf("fetch: getting %s %s: %w: %w", o.Name, w.id, ErrUnusable, err)
 	}
 	f.metrics.call(o.method, "ok")
 	return f.keep(ctx, o, w.id, data, at, before)

@@ -8,12 +8,14 @@ import (
 	"time"
 
 	"github.com/hirewire/hirewire/engine/event"
+	"github.com/hirewire/hirewire/engine/fetch"
 	"github.com/hirewire/hirewire/engine/store"
 	"github.com/hirewire/hirewire/rules"
 )
 
-// fetchRetry is how long an event waits after a fetch failed for a reason
-// other than the budget (the fetcher says when the budget allows).
+// fetchRetry is how long an event first waits after a fetch failed for a
+// passing reason other than the budget (the fetcher says when the budget
+// allows); it doubles with each attempt, up to an hour.
 const fetchRetry = 30 * time.Second
 
 // process evaluates the rules for one claimed event and completes it.
@@ -64,9 +66,18 @@ func (w *Worker) fetch(ctx context.Context, e *event.Event, fields map[string]an
 	switch {
 	case err != nil && ctx.Err() != nil:
 		return false
+	case errors.Is(err, fetch.ErrUnusable):
+		// Asking again would only spend the budget and hold back the
+		// object's later events: the event fails, visibly, and can be
+		// replayed once the cause is fixed.
+		w.opts.Logger.Error("event failed: the API's answer cannot be used", "event", e.ID, "type", e.Type, "err", err)
+		tr.Error = "fetch: " + err.Error()
+		w.complete(ctx, e, &store.Outcome{Status: store.StatusFailed, RulesVersion: tr.RulesVersion, Trace: mustJSON(tr)})
+		return false
 	case err != nil:
-		w.opts.Logger.Warn("fetching objects failed; will retry", "event", e.ID, "type", e.Type, "err", err)
-		w.deferEvent(ctx, e, store.StatusPending, w.opts.Now().Add(fetchRetry), "fetch failed: "+err.Error())
+		delay := w.backoff(e.Attempts, fetchRetry, time.Hour)
+		w.opts.Logger.Warn("fetching objects failed; will retry", "event", e.ID, "type", e.Type, "in", delay, "err", err)
+		w.deferEvent(ctx, e, store.StatusPending, w.opts.Now().Add(delay), "fetch failed: "+err.Error())
 		return false
 	case !res.Wait.IsZero():
 		why := res.Reason
