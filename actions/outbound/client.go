@@ -62,7 +62,9 @@ func NewClient(opts Options) *http.Client {
 		IdleConnTimeout:       90 * time.Second,
 		TLSHandshakeTimeout:   10 * time.Second,
 		ExpectContinueTimeout: time.Second,
-		ResponseHeaderTimeout: time.Minute,
+		// No ResponseHeaderTimeout: each request's context carries the
+		// action's own timeout (up to 5 minutes), which a shorter transport
+		// limit would cut, turning a slow success into a retried duplicate.
 	}
 	return &http.Client{
 		Transport:     &guard{next: transport},
