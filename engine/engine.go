@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"strings"
 	"sync"
 	"time"
 
@@ -166,12 +167,15 @@ func serve(s *http.Server, l net.Listener) error {
 	return nil
 }
 
-// redactStore keeps a postgres URL's password out of the log.
+// redactStore keeps a postgres URL's credentials out of the log.
 func redactStore(s string) string {
-	if u, err := url.Parse(s); err == nil && u.User != nil {
-		if _, has := u.User.Password(); has {
-			return u.Redacted()
-		}
+	if strings.HasPrefix(s, "sqlite:") {
+		return s
 	}
-	return s
+	u, err := url.Parse(s)
+	if err != nil {
+		return "(unparsable store URL)"
+	}
+	// Only where it is: a password may be in the user part or the query.
+	return u.Scheme + "://" + u.Host + u.Path
 }
