@@ -137,6 +137,10 @@ func TestRejections(t *testing.T) {
 	if code, ans := postHook(t, url, good, "X-Signature-Base64HmacSha256", sign(good)); code != http.StatusAccepted {
 		t.Errorf("good signed request: %d %v", code, ans)
 	}
+	out, err := exec.Command(binary, "send", "-config", n.cfg, "-url", url, "-type", "CandidateHired", "-set", "CandidateId=2").CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "202") {
+		t.Errorf("hirewire send with a signing key: %v %s", err, out)
+	}
 	if strings.Contains(n.logs.String(), "s3cret-value") || strings.Contains(n.logs.String(), key) {
 		t.Errorf("a secret reached the log:\n%s", n.logs)
 	}

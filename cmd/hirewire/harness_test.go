@@ -39,6 +39,7 @@ func TestMain(m *testing.M) {
 
 // node is a running `hirewire serve`.
 type node struct {
+	cfg     string // its hirewire.yaml
 	cmd     *exec.Cmd
 	webhook string // base URL of the webhook listener
 	admin   string
@@ -73,7 +74,7 @@ func startNode(t *testing.T, cfg string) *node {
 	if err != nil {
 		t.Fatal(err)
 	}
-	n := &node{cmd: cmd, logs: &syncBuffer{}, done: make(chan struct{})}
+	n := &node{cfg: cfg, cmd: cmd, logs: &syncBuffer{}, done: make(chan struct{})}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}

@@ -3,6 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -16,6 +19,7 @@ import (
 	"time"
 
 	"github.com/hirewire/hirewire/engine/config"
+	"github.com/hirewire/hirewire/engine/ingest"
 )
 
 // setFlags collects repeated -set NAME=VALUE flags.
@@ -60,7 +64,8 @@ func runSend(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if target == "" {
 		target = "http://" + dialable(cfg.Listen) + src.Path
 	}
-	return post(ctx, target, body, stdout)
+	key, _ := ingest.DecodeKey(src.SigningKey) // config.Load checked it
+	return post(ctx, target, body, key, stdout)
 }
 
 // sendBody builds the HR Manager envelope with the configured secret.
@@ -95,7 +100,8 @@ func sendBody(file, typ string, sets setFlags, src *config.Source) ([]byte, erro
 	return json.Marshal(env)
 }
 
-func post(ctx context.Context, url string, body []byte, stdout io.Writer) error {
+// post sends body, signed as Talentech signs webhooks when key is set.
+func post(ctx context.Context, url string, body, key []byte, stdout io.Writer) error {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
@@ -103,6 +109,11 @@ func post(ctx context.Context, url string, body []byte, stdout io.Writer) error 
 		return err
 	}
 	req.Header.Set("Content-Type", "application/json")
+	if key != nil {
+		mac := hmac.New(sha256.New, key)
+		mac.Write(body)
+		req.Header.Set(ingest.SignatureHeader, base64.StdEncoding.EncodeToString(mac.Sum(nil)))
+	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return err
