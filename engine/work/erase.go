@@ -135,6 +135,8 @@ func redactVerdict(v *Verdict) {
 			a.Result = "skipped: when: " + erasedDetail
 		case strings.HasPrefix(a.Result, "dead: cannot render"):
 			a.Result = "dead: cannot render " + erasedDetail
+		case a.Delivery != "":
+			a.Result = "delivery " + a.Delivery // drops a rendered once key
 		}
 	}
 }

@@ -2,6 +2,8 @@ package work
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -150,11 +152,13 @@ func (w *Worker) delivery(e *event.Event, r *rules.Rule, a *rules.Action, vars m
 		Backoff: a.Retry.Backoff, MaxBackoff: a.Retry.MaxBackoff, NextAt: now, CreatedAt: now, UpdatedAt: now,
 	}
 	payload, err := a.Impl.Render(vars)
+	var once string
 	if err == nil && a.Once != nil {
-		d.OnceKey, err = a.Once.Render(vars)
-		if err == nil && d.OnceKey == "" {
+		once, err = a.Once.Render(vars)
+		if err == nil && once == "" {
 			err = errors.New("once: the key rendered empty")
 		}
+		d.OnceKey = onceKey(once)
 	}
 	if err != nil {
 		d.Status, d.LastError = store.DeliveryDead, "render: "+err.Error()
@@ -163,12 +167,19 @@ func (w *Worker) delivery(e *event.Event, r *rules.Rule, a *rules.Action, vars m
 	} else {
 		d.Payload = payload
 		note.Result = "delivery " + d.ID
-		if d.OnceKey != "" {
-			note.Result += fmt.Sprintf(" (once %q: skipped if already sent)", d.OnceKey)
+		if once != "" {
+			note.Result += fmt.Sprintf(" (once %q: skipped if already sent)", once)
 		}
 	}
 	note.Delivery = d.ID
 	return d, note
+}
+
+// onceKey is what the store keeps of a rendered once key: its hash, so
+// that a key made of personal data (an email address) is not stored.
+func onceKey(key string) string {
+	sum := sha256.Sum256([]byte(key))
+	return "sha256:" + hex.EncodeToString(sum[:16])
 }
 
 func (w *Worker) deferEvent(ctx context.Context, e *event.Event, status string, until time.Time, why string) {
