@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -101,7 +102,7 @@ func buildFetcher(cfg *config.Config, st store.Store, reg prometheus.Registerer,
 	}
 	f, err := fetch.New(fetch.Options{
 		BaseURL: src.API.BaseURL, APIKey: src.API.APIKey, PerHour: src.API.Budget.PerHour, PerDay: src.API.Budget.PerDay,
-		Fixtures: src.API.Fixtures, Timeout: src.API.Timeout, Objects: objs, Store: st, Now: now, Logger: log, Metrics: fetch.NewMetrics(reg),
+		Fixtures: src.API.Fixtures, Timeout: src.API.Timeout, Objects: objs, Shared: !strings.HasPrefix(cfg.Store, "sqlite:"), Store: st, Now: now, Logger: log, Metrics: fetch.NewMetrics(reg),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("objects: %w", err)

@@ -80,10 +80,15 @@ type Options struct {
 	Metrics *Metrics
 	// CacheSize bounds the copies kept in memory (default 10000).
 	CacheSize int
+	// Shared says other nodes use the same store: a copy in this node's
+	// memory may have been refreshed or erased by another node, so every
+	// lookup asks the store (the shared cache) first.
+	Shared bool
 }
 
 // Fetcher gets objects for events. It is safe for concurrent use.
 type Fetcher struct {
+	shared   bool
 	objects  map[string]*object
 	client   *client
 	fixtures string
@@ -137,6 +142,7 @@ func New(opts Options) (*Fetcher, error) {
 		metrics:  opts.Metrics,
 		budget:   newBudget(opts.PerHour, opts.PerDay),
 		cache:    newMemory(opts.CacheSize),
+		shared:   opts.Shared,
 	}
 	if f.now == nil {
 		f.now = time.Now

@@ -423,6 +423,28 @@ func TestEraseForgetsCopies(t *testing.T) {
 	}
 }
 
+// TestEraseOnAnotherNode: with a shared store, a copy in one node's
+// memory is not served after another node erased the object.
+func TestEraseOnAnotherNode(t *testing.T) {
+	clk := newClock()
+	api := newFakeAPI(t, clk)
+	st := newMemStore()
+	shared := func(o *Options) { o.Shared = true }
+	a, b := newFetcher(t, api, clk, st, shared), newFetcher(t, api, clk, st, shared)
+	e, fields := newEvent("CandidateRegistered", 1, t0)
+	if _, err := b.Fetch(ctx, e, fields, []string{"candidate"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Erase(ctx, "candidate", "1"); err != nil {
+		t.Fatal(err)
+	}
+	res, err := b.Fetch(ctx, e, fields, []string{"candidate"})
+	if err != nil || api.count() != 2 || len(res.Fetched) != 1 {
+		t.Errorf("node b after node a erased: calls %d, fetched %v, err %v; want its memory copy unused and a new call",
+			api.count(), res.Fetched, err)
+	}
+}
+
 func TestUnknownObject(t *testing.T) {
 	clk := newClock()
 	f := newFetcher(t, newFakeAPI(t, clk), clk, newMemStore())

@@ -54,7 +54,7 @@ func (f *Fetcher) object(ctx context.Context, o *object, e *event.Event, vars ma
 	if w.path, err = o.path(vars, id); err != nil {
 		return got{}, err
 	}
-	if s := f.cache.get(o.Name, id); s != nil && w.accept(s.FetchedAt) {
+	if s := f.cache.get(o.Name, id); s != nil && !f.shared && w.accept(s.FetchedAt) {
 		f.metrics.lookup(o.Name, "memory")
 		f.lists.done(w)
 		return got{snap: s}, nil
@@ -125,6 +125,7 @@ func (f *Fetcher) load(ctx context.Context, w *want) (*loaded, error) {
 		}
 	case errors.Is(err, store.ErrNotFound):
 		before = nil
+		f.cache.forget(w.o.Name, w.id) // erased, perhaps by another node
 	default:
 		return nil, fmt.Errorf("fetch: reading copy of %s %s: %w", w.o.Name, w.id, err)
 	}
