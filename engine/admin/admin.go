@@ -164,6 +164,8 @@ func (h *Handler) storeError(w http.ResponseWriter, err error) bool {
 		return false
 	case errors.Is(err, store.ErrNotFound):
 		writeError(w, http.StatusNotFound, "not found")
+	case errors.Is(err, store.ErrNotRetryable):
+		writeError(w, http.StatusConflict, err.Error())
 	default:
 		h.opts.Logger.Error("admin store call failed", "err", err)
 		writeError(w, http.StatusInternalServerError, "store error")

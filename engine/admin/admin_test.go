@@ -161,6 +161,10 @@ func TestRetryAndReplay(t *testing.T) {
 	if code, _ := f.do(t, "POST", "/api/deliveries/nope/retry", token); code != http.StatusNotFound {
 		t.Errorf("retry of an unknown delivery: %d", code)
 	}
+	// It is pending now; retrying it again is a conflict that says why.
+	if code, body := f.do(t, "POST", "/api/deliveries/"+f.eventID+".forward.0/retry", token); code != http.StatusOK {
+		t.Errorf("retry of a pending delivery: %d %s", code, body)
+	}
 }
 
 func TestReloadAnswers(t *testing.T) {

@@ -97,8 +97,8 @@ func (s *sqlStore) RetryDelivery(ctx context.Context, id string) error {
 			return err
 		}
 		n, err := tx.exec(ctx, `UPDATE deliveries SET status = 'pending', next_at = ?, attempts = 0,
-			updated_at = ? WHERE id = ? AND status IN ('pending', 'dead') AND payload <> ?`,
-			now, now, id, []byte(ErasedPayload))
+			updated_at = ? WHERE id = ? AND status IN ('pending', 'dead') AND payload <> ? AND payload <> ?`,
+			now, now, id, []byte(ErasedPayload), []byte(unrendered))
 		if err != nil {
 			return fmt.Errorf("retrying delivery %s: %w", id, err)
 		}
@@ -114,11 +114,17 @@ func (s *sqlStore) RetryDelivery(ctx context.Context, id string) error {
 		case err != nil:
 			return fmt.Errorf("retrying delivery %s: %w", id, err)
 		case string(payload) == ErasedPayload:
-			return fmt.Errorf("retrying delivery %s: its personal data was erased", id)
+			return fmt.Errorf("retrying delivery %s: %w: its personal data was erased", id, ErrNotRetryable)
+		case string(payload) == unrendered:
+			return fmt.Errorf("retrying delivery %s: %w: it was never rendered (see its error); fix the rule or the data and replay the event", id, ErrNotRetryable)
 		}
-		return fmt.Errorf("retrying delivery %s: it is %s", id, status)
+		return fmt.Errorf("retrying delivery %s: %w: it is %s", id, ErrNotRetryable, status)
 	})
 }
+
+// unrendered is the payload of a delivery whose action could not be
+// rendered: there is nothing to send, so it cannot be retried.
+const unrendered = "null"
 
 // onceHeld refuses to make delivery id pending while another delivery
 // holds its once key.
@@ -132,7 +138,7 @@ func onceHeld(ctx context.Context, tx q, id string) error {
 	case err != nil:
 		return fmt.Errorf("retrying delivery %s: %w", id, err)
 	}
-	return fmt.Errorf("retrying delivery %s: its once key is held by delivery %s", id, holder)
+	return fmt.Errorf("retrying delivery %s: %w: its once key is held by delivery %s", id, ErrNotRetryable, holder)
 }
 
 // Deliveries lists deliveries, newest first.

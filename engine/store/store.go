@@ -21,6 +21,10 @@ var (
 	// ErrUnavailable: the store cannot take writes now (closed, disk
 	// error). Ingest answers 503 so the sender retries.
 	ErrUnavailable = errors.New("store unavailable")
+	// ErrNotRetryable: the delivery cannot be retried (delivered, erased,
+	// never rendered, or its once key is held); the message says why.
+	// Answer 409.
+	ErrNotRetryable = errors.New("not retryable")
 	// ErrLeaseLost: the claim on a record expired and someone else may
 	// have it; drop the work without writing.
 	ErrLeaseLost = errors.New("lease lost")

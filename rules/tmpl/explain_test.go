@@ -2,6 +2,7 @@ package tmpl
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -37,5 +38,21 @@ func TestExplainReportsFailingProbes(t *testing.T) {
 	got := x.Explain(map[string]any{"candidate": nil})
 	if len(got) != 1 || got[0].Expr != "candidate.Details.City" || got[0].Value[:6] != "error:" {
 		t.Errorf("Explain = %v", got)
+	}
+}
+
+func TestNilObjectErrorSaysWhy(t *testing.T) {
+	env := NewEnv("candidate", "position")
+	tp, err := env.Template("Hi {{ candidate.FirstName }} for {{ position.Name }}")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = tp.Render(map[string]any{"candidate": nil, "position": map[string]any{"Name": "x"}})
+	if err == nil || !strings.Contains(err.Error(), "candidate is nil: the event names no candidate, or it was not found") {
+		t.Errorf("err = %v", err)
+	}
+	x, _ := env.CompileBool(`previous.candidate?.Status == "x"`)
+	if _, err := x.Eval(map[string]any{"candidate": nil, "previous": map[string]any{}}); err != nil {
+		t.Errorf("previous.candidate?.Status: %v", err)
 	}
 }

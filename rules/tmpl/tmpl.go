@@ -60,10 +60,11 @@ func (e *Env) IsObject(name string) bool { return e.objects[name] }
 
 // Expr is a compiled expression.
 type Expr struct {
-	src    string
-	prog   *vm.Program
-	refs   []string
-	probes []*Expr // see Probes
+	src     string
+	prog    *vm.Program
+	refs    []string
+	objects []string // objects used by name (not under previous), for errors
+	probes  []*Expr  // see Probes
 }
 
 // Compile compiles an expression that may return any value.
@@ -78,11 +79,18 @@ func (e *Env) compile(src string, opts ...expr.Option) (*Expr, error) {
 	if err != nil {
 		return nil, cleanError(err)
 	}
-	refs, err := e.refs(prog)
+	c, err := e.collect(prog)
 	if err != nil {
 		return nil, err
 	}
-	return &Expr{src: src, prog: prog, refs: refs}, nil
+	x := &Expr{src: src, prog: prog, refs: slices.Sorted(maps.Keys(c.seen))}
+	for name := range c.direct {
+		if e.objects[name] {
+			x.objects = append(x.objects, name)
+		}
+	}
+	slices.Sort(x.objects)
+	return x, nil
 }
 
 // cleanError keeps the first line of expr's message: the rest is a drawing
@@ -112,20 +120,21 @@ func (e *ExprError) Error() string { return e.text }
 
 // refs collects the root names an expression uses, and the objects under
 // previous.X, refusing previous.X when X is not a configured object.
-func (e *Env) refs(prog *vm.Program) ([]string, error) {
-	c := &refCollector{env: e, seen: map[string]bool{}}
+func (e *Env) collect(prog *vm.Program) (*refCollector, error) {
+	c := &refCollector{env: e, seen: map[string]bool{}, direct: map[string]bool{}}
 	node := prog.Node()
 	ast.Walk(&node, c)
 	if c.err != nil {
 		return nil, c.err
 	}
-	return slices.Sorted(maps.Keys(c.seen)), nil
+	return c, nil
 }
 
 type refCollector struct {
-	env  *Env
-	seen map[string]bool
-	err  error
+	env    *Env
+	seen   map[string]bool // root names, and objects under previous
+	direct map[string]bool // root names only
+	err    error
 }
 
 func (c *refCollector) Visit(node *ast.Node) {
@@ -133,6 +142,7 @@ func (c *refCollector) Visit(node *ast.Node) {
 	case *ast.IdentifierNode:
 		if _, ok := c.env.vars[n.Value]; ok {
 			c.seen[n.Value] = true
+			c.direct[n.Value] = true
 		}
 	case *ast.MemberNode:
 		id, ok := n.Node.(*ast.IdentifierNode)
@@ -161,9 +171,20 @@ func (x *Expr) Refs() []string { return x.refs }
 func (x *Expr) Eval(vars map[string]any) (any, error) {
 	v, err := expr.Run(x.prog, vars)
 	if err != nil {
-		return nil, cleanError(err)
+		return nil, x.explainNil(cleanError(err), vars)
 	}
 	return v, nil
+}
+
+// explainNil adds to an error the likely cause when an object the
+// expression uses is nil: expr only says "cannot fetch X from <nil>".
+func (x *Expr) explainNil(err error, vars map[string]any) error {
+	for _, o := range x.objects {
+		if vars[o] == nil {
+			return fmt.Errorf("%w (%s is nil: the event names no %s, or it was not found)", err, o, o)
+		}
+	}
+	return err
 }
 
 // Bool runs a condition compiled with CompileBool.

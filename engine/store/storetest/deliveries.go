@@ -113,14 +113,22 @@ func testFinishAndRetry(t *testing.T, h *Harness) {
 	if got := h.Record(id).Deliveries[0]; got.Status != store.DeliveryDelivered || !got.History[2].OK {
 		t.Errorf("after delivery: %+v", got)
 	}
-	if err := h.Store.RetryDelivery(h.Ctx, d.ID); err == nil {
-		t.Error("retrying a delivered delivery succeeded")
+	if err := h.Store.RetryDelivery(h.Ctx, d.ID); !errors.Is(err, store.ErrNotRetryable) {
+		t.Errorf("retrying a delivered delivery = %v, want ErrNotRetryable", err)
+	}
+	unrendered := processed(h, func(id string) []*store.Delivery {
+		u := delivery(id, 0, `null`, now)
+		u.Status, u.LastError = store.DeliveryDead, "render: bad address"
+		return []*store.Delivery{u}
+	})
+	if err := h.Store.RetryDelivery(h.Ctx, h.Record(unrendered).Deliveries[0].ID); !errors.Is(err, store.ErrNotRetryable) {
+		t.Errorf("retrying a never rendered delivery = %v, want ErrNotRetryable", err)
 	}
 	if err := h.Store.RetryDelivery(h.Ctx, "no-such"); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("retrying an unknown delivery = %v, want ErrNotFound", err)
 	}
 	all, err := h.Store.Deliveries(h.Ctx, "", 10)
-	if err != nil || len(all) != 1 {
+	if err != nil || len(all) != 2 {
 		t.Errorf("all deliveries = %v, %v", all, err)
 	}
 }
