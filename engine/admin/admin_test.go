@@ -217,3 +217,16 @@ func TestUILoginAndPage(t *testing.T) {
 		t.Errorf("wrong login: %d", resp.StatusCode)
 	}
 }
+
+func TestRedactHidesSecretsInURLs(t *testing.T) {
+	in := []byte(`{"url":"https://hris.example.com/hook?token=t0psecret&id=7","other":"https://u:pw123@x.example.com/a","text":"hello"}`)
+	out := string(admin.Redact(in))
+	for _, secret := range []string{"t0psecret", "pw123"} {
+		if strings.Contains(out, secret) {
+			t.Errorf("%s still shown: %s", secret, out)
+		}
+	}
+	if !strings.Contains(out, "id=7") || !strings.Contains(out, `"text":"hello"`) {
+		t.Errorf("too much redacted: %s", out)
+	}
+}

@@ -3,7 +3,9 @@ package admin
 import (
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"regexp"
+	"strings"
 	"time"
 
 	"github.com/hirewire/hirewire/engine/store"
@@ -174,7 +176,36 @@ func redactValue(v any, secret bool) any {
 		if secret && x != "" {
 			return "[redacted]"
 		}
-		return x
+		return redactURL(x)
 	}
 	return v
+}
+
+// redactURL hides a URL's password and the values of secret-looking query
+// parameters (?token=…, ?api_key=…); other strings are returned as they are.
+func redactURL(s string) string {
+	if !strings.HasPrefix(s, "http://") && !strings.HasPrefix(s, "https://") {
+		return s
+	}
+	u, err := url.Parse(s)
+	if err != nil {
+		return s
+	}
+	changed := false
+	if _, ok := u.User.Password(); ok {
+		u.User = url.UserPassword(u.User.Username(), "redacted")
+		changed = true
+	}
+	q := u.Query()
+	for k := range q {
+		if secretKey.MatchString(k) || strings.EqualFold(k, "key") || strings.EqualFold(k, "sig") {
+			q.Set(k, "redacted")
+			changed = true
+		}
+	}
+	if !changed {
+		return s
+	}
+	u.RawQuery = q.Encode()
+	return u.String()
 }
