@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -19,12 +20,22 @@ type adminClient struct {
 	base, token string
 }
 
-func newAdminClient(cfgPath string) (*adminClient, error) {
+// newAdminClient talks to the admin listener of the config, or to base
+// (e.g. http://10.0.0.5:8081) when it is given.
+func newAdminClient(cfgPath, base string) (*adminClient, error) {
 	cfg, err := config.Load(cfgPath)
 	if err != nil {
 		return nil, err
 	}
-	return &adminClient{base: "http://" + dialable(cfg.AdminListen), token: cfg.AdminToken}, nil
+	if base == "" {
+		base = "http://" + dialable(cfg.AdminListen)
+	}
+	return &adminClient{base: strings.TrimRight(base, "/"), token: cfg.AdminToken}, nil
+}
+
+// adminFlag adds -admin to a command that talks to the admin API.
+func adminFlag(fs *flag.FlagSet) *string {
+	return fs.String("admin", "", "admin API base URL (default: from the config's admin_listen)")
 }
 
 func (c *adminClient) do(ctx context.Context, method, path string, out any) error {
@@ -56,10 +67,11 @@ func runEvents(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	status := fs.String("status", "", "only events with this status (pending, waiting_for_api, processed, failed)")
 	limit := fs.Int("limit", 20, "how many")
 	asJSON := fs.Bool("json", false, "print JSON")
+	admin := adminFlag(fs)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	c, err := newAdminClient(*cfgPath)
+	c, err := newAdminClient(*cfgPath, *admin)
 	if err != nil {
 		return err
 	}
@@ -98,14 +110,15 @@ func runEvents(ctx context.Context, args []string, stdout, stderr io.Writer) err
 func runReplay(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("replay", stderr)
 	cfgPath := fs.String("config", "hirewire.yaml", "config of the router (for its admin address and token)")
+	admin := adminFlag(fs)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {
-		fmt.Fprintln(stderr, "usage: hirewire replay [-config FILE] EVENT_ID")
+		fmt.Fprintln(stderr, "usage: hirewire replay [-config FILE] [-admin URL] EVENT_ID")
 		return errUsage
 	}
-	c, err := newAdminClient(*cfgPath)
+	c, err := newAdminClient(*cfgPath, *admin)
 	if err != nil {
 		return err
 	}

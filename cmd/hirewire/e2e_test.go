@@ -59,6 +59,25 @@ func TestForwardEndToEnd(t *testing.T) {
 	if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
 		t.Errorf("Content-Type = %q", ct)
 	}
+
+	// The CLI reads the same event back and replays it as a new one.
+	id := ans["id"].(string)
+	out, err := exec.Command(binary, "events", "-config", n.cfg, "-admin", n.admin, id).CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "forward") || !strings.Contains(string(out), "matched") {
+		t.Errorf("hirewire events %s: %v\n%s", id, err, out)
+	}
+	out, err = exec.Command(binary, "replay", "-config", n.cfg, "-admin", n.admin, id).CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "replayed "+id+" as ") {
+		t.Fatalf("hirewire replay: %v\n%s", err, out)
+	}
+	eventually(t, 10*time.Second, "the replay's forward", func() bool { return len(s.requests("/hires")) == 2 })
+	if key := s.requests("/hires")[1].Header.Get("Idempotency-Key"); strings.HasPrefix(key, id) {
+		t.Errorf("the replay reused the event id: %s", key)
+	}
+	out, err = exec.Command(binary, "events", "-config", n.cfg, "-admin", n.admin, "-type", "CandidateHired").CombinedOutput()
+	if err != nil || strings.Count(string(out), "CandidateHired") != 2 {
+		t.Errorf("hirewire events: %v\n%s", err, out)
+	}
 }
 
 // TestDuplicatesCollapse: five copies of one payload are one event and one
