@@ -270,3 +270,21 @@ func TestCheckReportsEveryMistake(t *testing.T) {
 		t.Fatalf("good rules: %v\n%s", err, out)
 	}
 }
+
+// TestSIGTERMShutsDownCleanly: on SIGTERM the router stops taking
+// webhooks, finishes, exits 0 and says so.
+func TestSIGTERMShutsDownCleanly(t *testing.T) {
+	s := newSink(t)
+	n := startNode(t, writeConfig(t, t.TempDir(), forwardRules(s.URL), ""))
+	if code, ans := postHook(t, n.webhook+"/hooks/hrmanager", hook("CandidateHired", map[string]any{"CandidateId": 987654, "ProjectId": 143568})); code != http.StatusAccepted {
+		t.Fatalf("POST: %d %v", code, ans)
+	}
+	eventually(t, 10*time.Second, "the forward", func() bool { return len(s.requests("/hires")) == 1 })
+	n.stop()
+	if code := n.cmd.ProcessState.ExitCode(); code != 0 {
+		t.Errorf("exit code %d after SIGTERM:\n%s", code, n.logs)
+	}
+	if !strings.Contains(n.logs.String(), "shutting down") {
+		t.Errorf("no shutdown in the log:\n%s", n.logs)
+	}
+}

@@ -14,6 +14,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -104,12 +105,12 @@ func startNode(t *testing.T, cfg string) *node {
 	return n
 }
 
-// stop ends the node gracefully (SIGTERM) and waits.
+// stop ends the node as systemd or Kubernetes would (SIGTERM) and waits.
 func (n *node) stop() {
 	if n.cmd.ProcessState != nil {
 		return
 	}
-	_ = n.cmd.Process.Signal(os.Interrupt)
+	_ = n.cmd.Process.Signal(syscall.SIGTERM)
 	select {
 	case <-n.done:
 	case <-time.After(20 * time.Second):
