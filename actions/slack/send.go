@@ -33,12 +33,12 @@ func (k *Kind) Send(ctx context.Context, m actions.Message) (string, error) {
 	}
 	req.Header.Set("Content-Type", "application/json; charset=utf-8")
 	req.Header.Set("User-Agent", "hirewire")
-	resp, err := outbound.Do(ctx, k.client, req)
+	resp, err := outbound.Do(ctx, k.Client, req)
 	if errors.Is(err, outbound.ErrRefused) {
 		return "", actions.Permanent(err)
 	}
 	if err != nil {
 		return "", err
 	}
-	return outbound.Result(resp, "slack "+outbound.Redact(p.Webhook), k.now())
+	return outbound.Result(resp, "slack "+outbound.Redact(p.Webhook), k.Now())
 }

@@ -6,7 +6,6 @@ package slack
 
 import (
 	"errors"
-	"net/http"
 	"time"
 
 	"gopkg.in/yaml.v3"
@@ -25,33 +24,16 @@ const Timeout = 15 * time.Second
 // keys are the settings a slack action accepts.
 var keys = []string{"webhook", "text", "blocks", "username", "icon_emoji"}
 
-// Options configures the kind.
-type Options struct {
-	// Client sends the posts; nil means outbound.NewClient with its
-	// defaults.
-	Client *http.Client
-	// Now tells the time, for Retry-After dates; nil means time.Now.
-	Now func() time.Time
-}
+// Options configures the kind: its HTTP client and clock.
+type Options = outbound.Peer
 
 // Kind compiles and sends slack actions.
-type Kind struct {
-	client *http.Client
-	now    func() time.Time
-}
+type Kind struct{ outbound.Peer }
 
 var _ actions.Kind = (*Kind)(nil)
 
 // New returns the slack kind.
-func New(opts Options) *Kind {
-	if opts.Client == nil {
-		opts.Client = outbound.NewClient(outbound.Options{})
-	}
-	if opts.Now == nil {
-		opts.Now = time.Now
-	}
-	return &Kind{client: opts.Client, now: opts.Now}
-}
+func New(opts Options) *Kind { return &Kind{opts.WithDefaults()} }
 
 // Compile decodes a slack action's settings and compiles its templates.
 // Errors never quote the webhook URL, which is a secret.

@@ -36,14 +36,14 @@ func (k *Kind) Send(ctx context.Context, m actions.Message) (string, error) {
 		return "", actions.Permanent(err)
 	}
 	who := p.Method + " " + outbound.Redact(p.URL)
-	resp, err := outbound.Do(ctx, k.client, req)
+	resp, err := outbound.Do(ctx, k.Client, req)
 	if errors.Is(err, outbound.ErrRefused) {
 		return "", actions.Permanent(err)
 	}
 	if err != nil {
 		return "", err
 	}
-	return outbound.Result(resp, who, k.now())
+	return outbound.Result(resp, who, k.Now())
 }
 
 // request builds the HTTP request of p.

@@ -36,33 +36,16 @@ var methods = []string{"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS
 // reserved are headers that hirewire or net/http set and rules may not.
 var reserved = []string{"Host", "Content-Length", "Transfer-Encoding", "Connection", "Idempotency-Key"}
 
-// Options configures the kind.
-type Options struct {
-	// Client sends the requests; nil means outbound.NewClient with its
-	// defaults.
-	Client *http.Client
-	// Now tells the time, for Retry-After dates; nil means time.Now.
-	Now func() time.Time
-}
+// Options configures the kind: its HTTP client and clock.
+type Options = outbound.Peer
 
 // Kind compiles and sends http actions.
-type Kind struct {
-	client *http.Client
-	now    func() time.Time
-}
+type Kind struct{ outbound.Peer }
 
 var _ actions.Kind = (*Kind)(nil)
 
 // New returns the http kind.
-func New(opts Options) *Kind {
-	if opts.Client == nil {
-		opts.Client = outbound.NewClient(outbound.Options{})
-	}
-	if opts.Now == nil {
-		opts.Now = time.Now
-	}
-	return &Kind{client: opts.Client, now: opts.Now}
-}
+func New(opts Options) *Kind { return &Kind{opts.WithDefaults()} }
 
 // Compile decodes an http action's settings and compiles its templates.
 func (k *Kind) Compile(spec *yaml.Node, env *tmpl.Env) (actions.Action, error) {
