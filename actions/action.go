@@ -37,6 +37,15 @@ type Kind interface {
 	Send(ctx context.Context, m Message) (detail string, err error)
 }
 
+// Destined is implemented by kinds whose messages go to a peer over the
+// network. Destination names the peer a payload goes to (a URL's scheme
+// and host, an SMTP server), so that the worker can keep one slow or hung
+// peer from holding every delivery slot while the others wait. It returns
+// "" when the payload names no peer it can read.
+type Destined interface {
+	Destination(payload json.RawMessage) string
+}
+
 // Action is one compiled action of a rule.
 type Action interface {
 	// Render evaluates the action's templates against vars (event, objects,

@@ -35,8 +35,9 @@ type Kind struct {
 }
 
 var (
-	_ actions.Kind   = (*Kind)(nil)
-	_ actions.Action = (*Action)(nil)
+	_ actions.Kind     = (*Kind)(nil)
+	_ actions.Destined = (*Kind)(nil)
+	_ actions.Action   = (*Action)(nil)
 )
 
 // New returns the calendar kind that sends through the server cfg
@@ -133,6 +134,9 @@ func (a *Action) compileCancel(n *yaml.Node, env *tmpl.Env) error {
 	a.cancelTmpl = t
 	return nil
 }
+
+// Destination names the SMTP server, which every invitation goes to.
+func (k *Kind) Destination(json.RawMessage) string { return k.mailer.Destination() }
 
 // Send wraps the stored invitation in an iMIP message and delivers it.
 func (k *Kind) Send(ctx context.Context, m actions.Message) (string, error) {

@@ -29,8 +29,9 @@ type Kind struct {
 }
 
 var (
-	_ actions.Kind   = (*Kind)(nil)
-	_ actions.Action = (*Action)(nil)
+	_ actions.Kind     = (*Kind)(nil)
+	_ actions.Destined = (*Kind)(nil)
+	_ actions.Action   = (*Action)(nil)
 )
 
 // New returns the email kind that sends through the server cfg describes.
@@ -92,6 +93,9 @@ func (a *Action) check(spec *yaml.Node, f map[string]*yaml.Node) error {
 	errs = append(errs, actions.Require(spec, f, "subject"))
 	return errors.Join(errs...)
 }
+
+// Destination names the SMTP server, which every message goes to.
+func (k *Kind) Destination(json.RawMessage) string { return k.mailer.Destination() }
 
 // Send builds the message a payload describes and delivers it. The
 // Message-ID comes from the delivery id, so every attempt sends the same

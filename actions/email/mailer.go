@@ -66,6 +66,9 @@ func (m *Mailer) Send(ctx context.Context, from string, to []string, msg []byte)
 	return fmt.Sprintf("accepted by %s for %d recipient(s)", m.addr(), len(to)), nil
 }
 
+// Destination names the SMTP server every message goes to.
+func (m *Mailer) Destination() string { return "smtp://" + m.addr() }
+
 // addr is the server's host:port.
 func (m *Mailer) addr() string {
 	return net.JoinHostPort(m.cfg.Host, strconv.Itoa(m.cfg.Port))

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"mime"
 	"mime/multipart"
@@ -73,6 +74,9 @@ func TestSendTextAndHTML(t *testing.T) {
 	checkHeader(t, m.Header, "Cc", "<ola.hansen@example.com>")
 	checkHeader(t, m.Header, "Reply-To", "<hr@example.com>")
 	checkHeader(t, m.Header, "Message-Id", "<hirewire.01JDELIVERY@example.com>")
+	if got, want := k.Destination(nil), fmt.Sprintf("smtp://%s:%d", srv.Host, srv.Port); got != want {
+		t.Errorf("Destination = %q, want the server %q", got, want)
+	}
 	checkHeader(t, m.Header, "Bcc", "")
 	if d, err := m.Header.Date(); err != nil || !d.Equal(fixedNow) {
 		t.Errorf("Date = %v, %v; want %v", d, err, fixedNow)

@@ -144,3 +144,14 @@ func Redact(raw string) string {
 	}
 	return u.Scheme + "://" + u.Host + "/…"
 }
+
+// Origin returns the scheme and host (with port, if any) of rawURL, in
+// lower case, or "" if it has none. It never includes user info, path or
+// query, which may hold secrets, so it may be logged.
+func Origin(rawURL string) string {
+	u, err := url.Parse(rawURL)
+	if err != nil || u.Scheme == "" || u.Host == "" {
+		return ""
+	}
+	return strings.ToLower(u.Scheme + "://" + u.Host)
+}

@@ -107,3 +107,19 @@ func TestURLConstant(t *testing.T) {
 		t.Errorf("Redact = %q", r)
 	}
 }
+
+// TestOrigin: an origin keeps scheme, host and port, in lower case, and
+// drops user info, path and query, which may be secrets.
+func TestOrigin(t *testing.T) {
+	for in, want := range map[string]string{
+		"https://Hooks.Slack.com/services/T0/B0/secret":  "https://hooks.slack.com",
+		"http://user:pw@hris.example.com:8080/hires?k=v": "http://hris.example.com:8080",
+		"hris.example.com/hires":                         "",
+		"":                                               "",
+		"http://[::1]:9090/x":                            "http://[::1]:9090",
+	} {
+		if got := outbound.Origin(in); got != want {
+			t.Errorf("Origin(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

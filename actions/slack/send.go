@@ -12,6 +12,18 @@ import (
 	"github.com/hirewire/hirewire/actions/outbound"
 )
 
+// Destination is the origin (scheme and host) of the payload's webhook;
+// the webhook's path, a secret, is left out.
+func (k *Kind) Destination(payload json.RawMessage) string {
+	var p struct {
+		Webhook string `json:"webhook"`
+	}
+	if json.Unmarshal(payload, &p) != nil {
+		return ""
+	}
+	return outbound.Origin(p.Webhook)
+}
+
 // Send posts the message to the webhook. Slack answers 200 "ok"; 429 and
 // 5xx are retried (honouring Retry-After); other answers such as 400
 // invalid_payload or 404 channel_not_found are permanent and keep Slack's

@@ -30,7 +30,10 @@ type Options = outbound.Peer
 // Kind compiles and sends slack actions.
 type Kind struct{ outbound.Peer }
 
-var _ actions.Kind = (*Kind)(nil)
+var (
+	_ actions.Kind     = (*Kind)(nil)
+	_ actions.Destined = (*Kind)(nil)
+)
 
 // New returns the slack kind.
 func New(opts Options) *Kind { return &Kind{opts.WithDefaults()} }

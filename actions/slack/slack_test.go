@@ -55,6 +55,9 @@ func TestRenderEscapesValuesNotTheRules(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if got := newKind().Destination(raw); got != "https://hooks.slack.com" {
+		t.Errorf("Destination = %q, want the webhook's origin without its secret path", got)
+	}
 	var pretty bytes.Buffer
 	if err := json.Indent(&pretty, raw, "", "  "); err != nil {
 		t.Fatal(err)

@@ -46,6 +46,17 @@ func (k *Kind) Send(ctx context.Context, m actions.Message) (string, error) {
 	return outbound.Result(resp, who, k.Now())
 }
 
+// Destination is the origin (scheme and host) the payload's request goes to.
+func (k *Kind) Destination(payload json.RawMessage) string {
+	var p struct {
+		URL string `json:"url"`
+	}
+	if json.Unmarshal(payload, &p) != nil {
+		return ""
+	}
+	return outbound.Origin(p.URL)
+}
+
 // request builds the HTTP request of p.
 func (p *Payload) request(ctx context.Context, id string) (*http.Request, error) {
 	var body io.Reader = http.NoBody

@@ -42,7 +42,10 @@ type Options = outbound.Peer
 // Kind compiles and sends http actions.
 type Kind struct{ outbound.Peer }
 
-var _ actions.Kind = (*Kind)(nil)
+var (
+	_ actions.Kind     = (*Kind)(nil)
+	_ actions.Destined = (*Kind)(nil)
+)
 
 // New returns the http kind.
 func New(opts Options) *Kind { return &Kind{opts.WithDefaults()} }

@@ -69,6 +69,9 @@ func TestRenderHire(t *testing.T) {
 	if p.Method != "POST" || p.Timeout != "15s" || p.Headers["Content-Type"] != "application/json" {
 		t.Errorf("payload = %+v", p)
 	}
+	if got := newKind().Destination(raw); got != "https://hris.example.com" {
+		t.Errorf("Destination = %q, want the origin of the rendered url", got)
+	}
 }
 
 func TestSendCarriesIdempotencyKeyAndBody(t *testing.T) {
