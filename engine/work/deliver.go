@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
+	"time"
 
 	"github.com/hirewire/hirewire/actions"
 	"github.com/hirewire/hirewire/engine/store"
@@ -81,4 +83,62 @@ func outcome(err error) string {
 		return "permanent"
 	}
 	return "retry"
+}
+
+// destinations counts the deliveries being sent to each destination.
+type destinations struct {
+	mu   sync.Mutex
+	max  int
+	busy map[string]int
+}
+
+// take claims a slot of dest and reports whether one was free. A delivery
+// without a destination always gets one.
+func (ds *destinations) take(dest string) bool {
+	if dest == "" {
+		return true
+	}
+	ds.mu.Lock()
+	defer ds.mu.Unlock()
+	if ds.busy[dest] >= ds.max {
+		return false
+	}
+	ds.busy[dest]++
+	return true
+}
+
+// give returns a slot that take claimed.
+func (ds *destinations) give(dest string) {
+	if dest == "" {
+		return
+	}
+	ds.mu.Lock()
+	defer ds.mu.Unlock()
+	if ds.busy[dest]--; ds.busy[dest] <= 0 {
+		delete(ds.busy, dest)
+	}
+}
+
+// destination names the peer d goes to, if its kind can tell.
+func (w *Worker) destination(d *store.Delivery) string {
+	if k, ok := w.opts.Kinds[d.Kind].(actions.Destined); ok {
+		return k.Destination(d.Payload)
+	}
+	return ""
+}
+
+// postponeFor is how long a delivery whose destination was busy waits
+// before it is claimed again; the slots go to other destinations meanwhile.
+const postponeFor = time.Second
+
+// postpone puts a claimed delivery back unsent, due again shortly, without
+// counting an attempt.
+func (w *Worker) postpone(ctx context.Context, d *store.Delivery, dest string) {
+	d.Status = store.DeliveryPending
+	d.NextAt = w.opts.Now().Add(postponeFor)
+	w.opts.Metrics.Postponed.Inc()
+	w.opts.Logger.Debug("destination busy: delivery postponed", "delivery", d.ID, "destination", dest, "until", d.NextAt)
+	if err := w.opts.Store.Finish(context.WithoutCancel(ctx), w.opts.Owner, d, nil); err != nil && !errors.Is(err, store.ErrLeaseLost) {
+		w.opts.Logger.Error("postponing delivery failed; its claim will expire", "delivery", d.ID, "err", err)
+	}
 }

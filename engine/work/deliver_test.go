@@ -2,8 +2,11 @@ package work
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -175,5 +178,105 @@ func TestPanickingSendIsDead(t *testing.T) {
 	d := v.waitDelivery(id, id+".p.0")
 	if d.Status != store.DeliveryDead || !strings.Contains(d.LastError, "panicked: nil map") {
 		t.Errorf("delivery %s: %q; want dead with the panic", d.Status, d.LastError)
+	}
+}
+
+// destKind is recKind with a destination: the text an action rendered up
+// to its first "/" names the peer it goes to.
+type destKind struct{ *recKind }
+
+var _ actions.Destined = destKind{}
+
+func (k destKind) Destination(payload json.RawMessage) string {
+	var p struct{ Text string }
+	_ = json.Unmarshal(payload, &p)
+	dest, _, _ := strings.Cut(p.Text, "/")
+	return dest
+}
+
+// TestBusyDestinationLeavesSlotsForOthers: deliveries to a peer that hangs
+// take at most their share of the delivery slots; the rest are postponed
+// unsent and uncounted, and a delivery to another peer goes out meanwhile.
+// Once the peer answers, the postponed ones are sent too.
+func TestBusyDestinationLeavesSlotsForOthers(t *testing.T) {
+	v := newEnv(t)
+	dk := destKind{&recKind{}}
+	v.kinds["dest"] = dk
+	release := make(chan struct{})
+	var inFlight, most atomic.Int32
+	dk.send = func(ctx context.Context, m actions.Message) (string, error) {
+		var p struct{ Text string }
+		_ = json.Unmarshal(m.Payload, &p)
+		if !strings.HasPrefix(p.Text, "slow/") {
+			return "200 OK", nil
+		}
+		n := inFlight.Add(1)
+		defer inFlight.Add(-1)
+		for {
+			old := most.Load()
+			if n <= old || most.CompareAndSwap(old, n) {
+				break
+			}
+		}
+		select {
+		case <-release:
+			return "200 OK", nil
+		case <-ctx.Done():
+			return "", ctx.Err()
+		}
+	}
+	set := v.rules(`rules:
+  - name: fan-out
+    on: CandidateHired
+    actions:
+      - dest: {text: slow/0}
+      - dest: {text: slow/1}
+      - dest: {text: slow/2}
+      - dest: {text: slow/3}
+      - dest: {text: fast/4}
+`)
+	metrics := NewMetrics(nil)
+	w := v.worker(set, func(o *Options) { o.Concurrency = 4; o.Metrics = metrics })
+	id := v.ingest("candidate:1", map[string]any{"EventType": "CandidateHired", "CandidateId": 1})
+	v.run(w)
+
+	fast := v.waitDelivery(id, id+".fan-out.4")
+	if fast.Status != store.DeliveryDelivered {
+		t.Fatalf("delivery to the other peer is %s, want delivered while the slow peer hangs", fast.Status)
+	}
+	if n := inFlight.Load(); n != 2 {
+		t.Errorf("%d sends to the hung peer in flight, want its share: 2 of 4 slots", n)
+	}
+	postponed := 0
+	for _, d := range v.event(id).Deliveries {
+		if strings.HasPrefix(string(d.Payload), `{"text":"slow/`) && d.Status == store.DeliveryPending && d.Attempts == 0 && d.NextAt.After(v.clock.Now()) {
+			postponed++
+		}
+	}
+	if postponed != 2 || counter(t, metrics.Postponed) < 2 {
+		t.Errorf("%d deliveries postponed unsent (metric %v), want 2", postponed, counter(t, metrics.Postponed))
+	}
+
+	close(release)
+	// A postponed delivery claimed again before a finishing send gave its
+	// slot back is postponed once more: move the clock until all are sent.
+	v.eventually("the postponed deliveries to be sent", func() bool {
+		v.clock.Add(postponeFor)
+		w.Notify()
+		for _, d := range v.event(id).Deliveries {
+			if d.Status == store.DeliveryPending {
+				return false
+			}
+		}
+		return true
+	})
+	for i := range 4 {
+		d := findDelivery(v.event(id), fmt.Sprintf("%s.fan-out.%d", id, i))
+		if d.Status != store.DeliveryDelivered || d.Attempts != 1 {
+			t.Errorf("slow delivery %d: %s after %d attempts, want delivered on the first", i, d.Status, d.Attempts)
+		}
+	}
+	if m := most.Load(); m > 2 {
+		t.Errorf("%d sends to one peer at once, want at most 2", m)
 	}
 }

@@ -10,6 +10,7 @@ type Metrics struct {
 	RuleErrors      prometheus.Counter
 	Attempts        *prometheus.CounterVec
 	DeadDeliveries  prometheus.Counter
+	Postponed       prometheus.Counter
 }
 
 // NewMetrics makes the collectors and registers them with reg (nil: not
@@ -28,9 +29,11 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Help: "Delivery attempts by action kind and outcome (delivered, retry, permanent)."}, []string{"kind", "outcome"}),
 		DeadDeliveries: prometheus.NewCounter(prometheus.CounterOpts{Name: "hirewire_deliveries_dead_total",
 			Help: "Deliveries that became dead; each needs a person (see /api/deliveries?status=dead)."}),
+		Postponed: prometheus.NewCounter(prometheus.CounterOpts{Name: "hirewire_deliveries_postponed_total",
+			Help: "Deliveries put back unsent because their destination already had its share of delivery slots."}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.EventsProcessed, m.EventsWaiting, m.RulesMatched, m.RuleErrors, m.Attempts, m.DeadDeliveries)
+		reg.MustRegister(m.EventsProcessed, m.EventsWaiting, m.RulesMatched, m.RuleErrors, m.Attempts, m.DeadDeliveries, m.Postponed)
 	}
 	return m
 }

@@ -46,6 +46,10 @@ type Options struct {
 	// Concurrency bounds the events processed at once, and separately the
 	// deliveries sent at once.
 	Concurrency int
+	// PerDestination bounds the deliveries sent at once to one destination
+	// (an HTTP origin, the SMTP server), so that one slow or hung peer
+	// leaves slots for the others. 0 means half of Concurrency, at least 1.
+	PerDestination int
 	// Poll is how often the store is asked for due work without a wake-up
 	// (other nodes' events, retries coming due).
 	Poll       time.Duration
@@ -67,12 +71,16 @@ type Worker struct {
 	opts   Options
 	lanes  []*lane // events, deliveries
 	jitter func() float64
+	dests  destinations
 }
 
 // New returns a Worker with defaults filled in.
 func New(opts Options) *Worker {
 	if opts.Concurrency <= 0 {
 		opts.Concurrency = 8
+	}
+	if opts.PerDestination <= 0 {
+		opts.PerDestination = max(1, opts.Concurrency/2)
 	}
 	if opts.Poll <= 0 {
 		opts.Poll = 250 * time.Millisecond
@@ -98,7 +106,7 @@ func New(opts Options) *Worker {
 	if opts.EraseOn == nil {
 		opts.EraseOn = DefaultEraseOn()
 	}
-	w := &Worker{opts: opts, jitter: rand.Float64}
+	w := &Worker{opts: opts, jitter: rand.Float64, dests: destinations{max: opts.PerDestination, busy: map[string]int{}}}
 	w.lanes = []*lane{
 		{name: "events", slots: make(chan struct{}, opts.Concurrency), wake: make(chan struct{}, 1), claim: w.claimEvents},
 		{name: "deliveries", slots: make(chan struct{}, opts.Concurrency), wake: make(chan struct{}, 1), claim: w.claimDeliveries},
@@ -236,7 +244,15 @@ func (w *Worker) claimDeliveries(ctx, workCtx context.Context, n int) []func() {
 	}
 	jobs := make([]func(), 0, len(dels))
 	for _, d := range dels {
-		jobs = append(jobs, func() { w.deliver(workCtx, d) })
+		dest := w.destination(d)
+		if !w.dests.take(dest) {
+			w.postpone(ctx, d, dest)
+			continue
+		}
+		jobs = append(jobs, func() {
+			defer w.dests.give(dest)
+			w.deliver(workCtx, d)
+		})
 	}
 	return jobs
 }
