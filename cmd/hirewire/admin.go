@@ -71,6 +71,10 @@ func runEvents(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err := parse(fs, args); err != nil {
 		return err
 	}
+	if fs.NArg() > 1 {
+		fmt.Fprintln(stderr, "usage: hirewire events [-config FILE] [-admin URL] [-json] [EVENT_ID]")
+		return errUsage
+	}
 	c, err := newAdminClient(*cfgPath, *admin)
 	if err != nil {
 		return err

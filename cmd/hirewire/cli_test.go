@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -74,5 +76,35 @@ func TestUsageAndUnknownCommand(t *testing.T) {
 	}
 	if got := dialable(":8080"); got != "127.0.0.1:8080" {
 		t.Errorf("dialable(:8080) = %q", got)
+	}
+}
+
+// TestFlagsAfterArguments: flags may follow the positional arguments, and
+// "--" makes the rest positional.
+func TestFlagsAfterArguments(t *testing.T) {
+	for _, c := range []struct {
+		args     []string
+		json     bool
+		limit    int
+		wantArgs []string
+	}{
+		{[]string{"01ID", "-json"}, true, 20, []string{"01ID"}},
+		{[]string{"-limit", "5", "a", "-json", "b"}, true, 5, []string{"a", "b"}},
+		{[]string{"a", "--", "-json"}, false, 20, []string{"a", "-json"}},
+		{nil, false, 20, nil},
+	} {
+		fs := newFlags("events", io.Discard)
+		asJSON := fs.Bool("json", false, "")
+		limit := fs.Int("limit", 20, "")
+		if err := parse(fs, c.args); err != nil {
+			t.Fatalf("%q: %v", c.args, err)
+		}
+		if *asJSON != c.json || *limit != c.limit || !slices.Equal(fs.Args(), c.wantArgs) {
+			t.Errorf("%q: json %v limit %d args %q; want %v %d %q", c.args, *asJSON, *limit, fs.Args(), c.json, c.limit, c.wantArgs)
+		}
+	}
+	var out, errOut bytes.Buffer
+	if code := run(context.Background(), []string{"events", "-admin", "http://127.0.0.1:1", "a", "b"}, &out, &errOut); code != 2 {
+		t.Errorf("events with two ids: exit %d, want 2 (usage); stderr %q", code, errOut.String())
 	}
 }

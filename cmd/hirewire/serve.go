@@ -21,8 +21,26 @@ func newFlags(name string, stderr io.Writer) *flag.FlagSet {
 }
 
 // parse runs fs.Parse and maps -h and bad flags to errUsage.
+// parse parses args into fs. Flags may also follow the positional
+// arguments ("events ID -json"), which are left in fs.Args(); after "--"
+// everything is positional.
 func parse(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return errUsage
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			break
+		}
+		if n := len(args) - len(rest); n > 0 && args[n-1] == "--" {
+			pos = append(pos, rest...)
+			break
+		}
+		pos, args = append(pos, rest[0]), rest[1:]
+	}
+	if err := fs.Parse(append([]string{"--"}, pos...)); err != nil {
 		return errUsage
 	}
 	return nil
