@@ -1,6 +1,7 @@
 package engine_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
@@ -38,5 +39,10 @@ func TestOnceNeverSendsTwice(t *testing.T) {
 	d := ev["deliveries"].([]any)[0].(map[string]any)
 	if d["status"] != "skipped" || !strings.Contains(fmt.Sprint(d["last_error"]), ids[0]+".welcome.0") {
 		t.Errorf("second welcome for candidate 1 = %v, want skipped naming the first", d)
+	}
+	for _, id := range ids {
+		if tr, _ := json.Marshal(tr.Event(t, id)); strings.Contains(string(tr), "welcome-1") || strings.Contains(string(tr), "welcome-2") {
+			t.Errorf("event %s shows a once key in plain text; only its hash may be kept: %s", id, tr)
+		}
 	}
 }

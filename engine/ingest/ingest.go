@@ -159,6 +159,7 @@ func (h *Handler) parse(body []byte) (*event.Event, int, string) {
 	}
 	delete(env, h.opts.SecretField)
 	msg, _ := env["Message"].(map[string]any)
+	delete(msg, h.opts.SecretField) // rules see Message merged over user data
 	typ, _ := msg["EventType"].(string)
 	if typ == "" {
 		return nil, http.StatusBadRequest, "Message.EventType is missing"

@@ -253,6 +253,16 @@ func TestSecretNeverStored(t *testing.T) {
 	if bytes.Contains(rec.Body, []byte(secret)) || bytes.Contains(rec.Body, []byte("WebhookSecret")) {
 		t.Errorf("stored body %s keeps the secret", rec.Body)
 	}
+	// A hook that also repeats the secret inside Message, where rules
+	// would see it as event.WebhookSecret.
+	_, out, _ = r.post(t, []byte(`{"Message":{"EventType":"CandidateHired","CandidateId":5,"WebhookSecret":"change-me"},"WebhookSecret":"change-me"}`), nil)
+	rec, err = r.st.Event(context.Background(), out["id"].(string))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(rec.Body, []byte(secret)) {
+		t.Errorf("stored body %s keeps the secret given in Message", rec.Body)
+	}
 }
 
 func TestSignature(t *testing.T) {

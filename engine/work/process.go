@@ -167,8 +167,8 @@ func (w *Worker) delivery(e *event.Event, r *rules.Rule, a *rules.Action, vars m
 	} else {
 		d.Payload = payload
 		note.Result = "delivery " + d.ID
-		if once != "" {
-			note.Result += fmt.Sprintf(" (once %q: skipped if already sent)", once)
+		if once != "" { // the hash only: the key may be made of personal data
+			note.Result += fmt.Sprintf(" (once %q: skipped if already sent)", d.OnceKey)
 		}
 	}
 	note.Delivery = d.ID
