@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -84,12 +85,9 @@ func eventLease(cfg *config.Config) time.Duration {
 	return max(2*time.Minute, time.Duration(2*len(src.Objects)+1)*src.API.Timeout)
 }
 
-// buildFetcher returns nil when no objects are configured.
-func buildFetcher(cfg *config.Config, st store.Store, reg prometheus.Registerer, log *slog.Logger, now func() time.Time) (work.Fetcher, error) {
+// objectConfigs are the configured objects as the fetcher takes them.
+func objectConfigs(cfg *config.Config) []fetch.ObjectConfig {
 	src := cfg.Source()
-	if len(src.Objects) == 0 {
-		return nil, nil
-	}
 	var objs []fetch.ObjectConfig
 	for _, name := range objectNames(cfg) {
 		o := src.Objects[name]
@@ -100,9 +98,40 @@ func buildFetcher(cfg *config.Config, st store.Store, reg prometheus.Registerer,
 		}
 		objs = append(objs, oc)
 	}
+	return objs
+}
+
+// CheckObjects compiles the objects' id and select expressions and get
+// templates as serve does, and reports every problem at the place of its
+// setting in the config file.
+func CheckObjects(cfg *config.Config) error {
+	var errs []error
+	for _, oc := range objectConfigs(cfg) {
+		err := fetch.CheckObject(oc)
+		if err == nil {
+			continue
+		}
+		path, msg := "sources.hrmanager.objects."+oc.Name, err.Error()
+		if field, rest, ok := strings.Cut(msg, ": "); ok && slices.Contains([]string{"id", "get", "select", "list"}, field) {
+			path, msg = path+"."+field, rest
+		}
+		errs = append(errs, fmt.Errorf("%s:%s%s: %s", cfg.File, cfg.Pos(path), path, msg))
+	}
+	return errors.Join(errs...)
+}
+
+// buildFetcher returns nil when no objects are configured.
+func buildFetcher(cfg *config.Config, st store.Store, reg prometheus.Registerer, log *slog.Logger, now func() time.Time) (work.Fetcher, error) {
+	src := cfg.Source()
+	if len(src.Objects) == 0 {
+		return nil, nil
+	}
+	if err := CheckObjects(cfg); err != nil {
+		return nil, err
+	}
 	f, err := fetch.New(fetch.Options{
 		BaseURL: src.API.BaseURL, APIKey: src.API.APIKey, PerHour: src.API.Budget.PerHour, PerDay: src.API.Budget.PerDay,
-		Fixtures: src.API.Fixtures, Timeout: src.API.Timeout, Objects: objs, Shared: !strings.HasPrefix(cfg.Store, "sqlite:"), Store: st, Now: now, Logger: log, Metrics: fetch.NewMetrics(reg),
+		Fixtures: src.API.Fixtures, Timeout: src.API.Timeout, Objects: objectConfigs(cfg), Shared: !strings.HasPrefix(cfg.Store, "sqlite:"), Store: st, Now: now, Logger: log, Metrics: fetch.NewMetrics(reg),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("objects: %w", err)

@@ -2,9 +2,10 @@
 // store, rules location, history retention, webhook sources with their
 // API and objects, SMTP.
 //
-// Decoding is strict (an unknown key is an error at its line and column),
-// `${NAME}` (or `${NAME:-default}`) is replaced from the environment (a missing variable is an error
-// that names it, never a value), and relative paths are resolved against the
+// Decoding is strict (an unknown key or a value of the wrong type is an
+// error at its line and column), `${NAME}` (or `${NAME:-default}`) is
+// replaced from the environment (a missing variable is an error that names
+// it, never a value), and relative paths are resolved against the
 // directory of the file.
 package config
 
@@ -15,6 +16,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"gopkg.in/yaml.v3"
 
 	"github.com/hirewire/hirewire/actions/email"
 	"github.com/hirewire/hirewire/rules/envsubst"
@@ -36,6 +39,19 @@ type Config struct {
 
 	// File is the path the config was read from.
 	File string `yaml:"-"`
+
+	doc *yaml.Node // as read, for the places of settings
+}
+
+// Pos returns "line:col: " of the setting at path
+// ("sources.hrmanager.objects.candidate.id") in the file, or of its nearest
+// enclosing setting if it was left out; "" if the config was not read from
+// text.
+func (c *Config) Pos(path string) string {
+	if c.doc == nil {
+		return ""
+	}
+	return posOf(c.doc, path)
 }
 
 // Source is one webhook source. Only "hrmanager" exists today.
@@ -111,16 +127,16 @@ func Parse(data []byte, lookup func(string) (string, bool)) (*Config, error) {
 		return nil, errors.New("1:1: empty config")
 	}
 	doc := root.Content[0]
-	cfg := &Config{}
+	cfg := &Config{doc: doc}
 	errs = append(errs, CheckKeys(doc, cfg)...)
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
 	if err := doc.Decode(cfg); err != nil {
-		return nil, err
+		return nil, typeErrors(doc, err)
 	}
 	cfg.setDefaults()
-	if err := cfg.validate(); err != nil {
+	if err := cfg.validate(doc); err != nil {
 		return nil, err
 	}
 	return cfg, nil

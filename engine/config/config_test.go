@@ -8,6 +8,9 @@ import (
 	"time"
 )
 
+// secured is the smallest source setting that passes: a webhook secret.
+const secured = "sources: {hrmanager: {secret: s3cret}}\n"
+
 func env(vars map[string]string) func(string) (string, bool) {
 	return func(k string) (string, bool) { v, ok := vars[k]; return v, ok }
 }
@@ -71,7 +74,7 @@ func TestUnknownKeysAllReported(t *testing.T) {
 }
 
 func TestDefaultsAndDefaultExpansion(t *testing.T) {
-	cfg, err := Parse([]byte("admin_token: ${TOKEN:-}\nsmtp: {host: localhost, tls: none}\n"), env(nil))
+	cfg, err := Parse([]byte(secured+"admin_token: ${TOKEN:-}\nsmtp: {host: localhost, tls: none}\n"), env(nil))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,7 +86,7 @@ func TestDefaultsAndDefaultExpansion(t *testing.T) {
 func TestLoadResolvesPathsAgainstFile(t *testing.T) {
 	dir := t.TempDir()
 	p := filepath.Join(dir, "hirewire.yaml")
-	if err := os.WriteFile(p, []byte("rules: rules.yaml\nstore: sqlite:data/h.db\n"), 0o600); err != nil {
+	if err := os.WriteFile(p, []byte(secured+"rules: rules.yaml\nstore: sqlite:data/h.db\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	cfg, err := Load(p)
@@ -99,8 +102,68 @@ func TestLoadResolvesPathsAgainstFile(t *testing.T) {
 }
 
 func TestSMTPCheckedAtStart(t *testing.T) {
-	_, err := Parse([]byte("smtp: {host: mail.example.com, tls: bogus, from: not an address}\n"), env(nil))
+	_, err := Parse([]byte(secured+"smtp: {host: mail.example.com, tls: bogus, from: not an address}\n"), env(nil))
 	if err == nil || !strings.Contains(err.Error(), "smtp.tls") || !strings.Contains(err.Error(), "smtp.from") {
 		t.Errorf("err = %v, want the bad tls mode and sender", err)
+	}
+}
+
+// TestSettingsCheckedWithTheirPlace: what serve would refuse is refused
+// when the config is read, so check catches it, each at its line:col.
+func TestSettingsCheckedWithTheirPlace(t *testing.T) {
+	for src, want := range map[string]string{
+		"listen: \"8080\"\n" + secured:                              `1:1: listen: want host:port`,
+		secured + "admin_listen: localhost\n":                       `2:1: admin_listen: want host:port`,
+		secured + "store: mysql://x\n":                              `2:1: store: want sqlite:FILE or postgres://`,
+		secured + "log_level: verbose\n":                            `2:1: log_level: want debug, info, warn or error`,
+		secured + "workers: -1\n":                                   `2:1: workers: must not be negative`,
+		"sources:\n  hrmanager:\n    secret: s\n    max_body: -5\n": `4:5: sources.hrmanager.max_body: must be a positive number`,
+		"sources:\n  hrmanager:\n    signing_key: xyz\n":            `3:5: sources.hrmanager.signing_key: not a hex-encoded key`,
+		"sources:\n  hrmanager:\n    path: /h\n":                    `2:3: sources.hrmanager.secret: empty, and no signing_key either`,
+		"listen: :1\n":                                              `sources.hrmanager.secret: empty, and no signing_key either`,
+	} {
+		_, err := Parse([]byte(src), env(nil))
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%q: err = %v, want %q", src, err, want)
+		}
+	}
+	if _, err := Parse([]byte("sources: {hrmanager: {signing_key: 00ff}}\n"), env(nil)); err != nil {
+		t.Errorf("a signing key alone authenticates webhooks: %v", err)
+	}
+}
+
+// TestTypeErrorsNameTheSettingNotTheValue: a value of the wrong type is
+// reported at its line:col with what the setting takes, and never quoted:
+// it may have come from a secret variable.
+func TestTypeErrorsNameTheSettingNotTheValue(t *testing.T) {
+	src := secured + "workers: ${WORKERS}\nsmtp:\n  host: mail\n  port: ${SMTP_PORT}\n"
+	_, err := Parse([]byte(src), env(map[string]string{"WORKERS": "many-secret", "SMTP_PORT": "hunter2-port"}))
+	if err == nil {
+		t.Fatal("no error")
+	}
+	for _, want := range []string{"2:10: workers: want a whole number, not text", "5:9: smtp.port: want a whole number, not text"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("missing %q in\n%v", want, err)
+		}
+	}
+	if strings.Contains(err.Error(), "secret") || strings.Contains(err.Error(), "hunter") {
+		t.Errorf("error quotes a value: %v", err)
+	}
+	_, err = Parse([]byte("sources:\n  hrmanager:\n    secret: s\n    dedup_window: ten minutes\n"), env(nil))
+	if err == nil || !strings.Contains(err.Error(), "4:19: sources.hrmanager.dedup_window: want a duration such as 90s, 10m or 1h30m, not text") {
+		t.Errorf("err = %v", err)
+	}
+}
+
+// TestEmptyVariableTakesTheDefault: ${NAME:-default} gives the default when
+// NAME is unset or empty, as in a shell, so an empty line in an env file
+// cannot blank a setting that has a default.
+func TestEmptyVariableTakesTheDefault(t *testing.T) {
+	cfg, err := Parse([]byte("sources: {hrmanager: {secret: \"${SECRET:-fallback}\"}}\n"), env(map[string]string{"SECRET": ""}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := cfg.Source().Secret; got != "fallback" {
+		t.Errorf("secret = %q, want the default", got)
 	}
 }

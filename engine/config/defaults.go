@@ -3,10 +3,13 @@ package config
 import (
 	"encoding/hex"
 	"errors"
-	"fmt"
+	"log/slog"
+	"net"
 	"net/url"
 	"strings"
 	"time"
+
+	"gopkg.in/yaml.v3"
 )
 
 // Defaults, per SPEC §1: HR Manager's shapes are configuration with these
@@ -89,39 +92,72 @@ func (s *Source) setDefaults() {
 	}
 }
 
-func (c *Config) validate() error {
+// validate checks the settings that decoding cannot; each error starts
+// with the line:col of its setting in doc.
+func (c *Config) validate(doc *yaml.Node) error {
 	var errs []error
+	bad := func(path, format string, args ...any) {
+		errs = append(errs, errAt(doc, path, format, args...))
+	}
 	if len(c.Sources) > 1 || c.Sources["hrmanager"] == nil {
-		errs = append(errs, errors.New("sources: only \"hrmanager\" is supported"))
+		bad("sources", "only \"hrmanager\" is supported")
+	}
+	for key, addr := range map[string]string{"listen": c.Listen, "admin_listen": c.AdminListen} {
+		if _, port, err := net.SplitHostPort(addr); err != nil || port == "" {
+			bad(key, "want host:port or :port, such as :8080")
+		}
+	}
+	if scheme, _, _ := strings.Cut(c.Store, ":"); scheme != "sqlite" && scheme != "postgres" && scheme != "postgresql" {
+		bad("store", "want sqlite:FILE or postgres://…")
+	}
+	if c.LogLevel != "" {
+		var lv slog.Level
+		if lv.UnmarshalText([]byte(c.LogLevel)) != nil {
+			bad("log_level", "want debug, info, warn or error")
+		}
+	}
+	if c.Workers < 0 {
+		bad("workers", "must not be negative")
 	}
 	for name, s := range c.Sources {
+		src := "sources." + name
 		if keep, ok := c.Retention.Keep(); ok && keep <= s.DedupWindow {
-			errs = append(errs, fmt.Errorf("retention: %s is not longer than sources.%s.dedup_window (%s): duplicates would pass for new events", c.Retention, name, s.DedupWindow))
+			bad("retention", "%s is not longer than %s.dedup_window (%s): duplicates would pass for new events", c.Retention, src, s.DedupWindow)
 		}
 		if !strings.HasPrefix(s.Path, "/") {
-			errs = append(errs, fmt.Errorf("sources.%s.path: must start with /", name))
+			bad(src+".path", "must start with /")
+		}
+		if s.Secret == "" && s.SigningKey == "" {
+			bad(src+".secret", "empty, and no signing_key either: anyone who reaches the listener could post events; set the secret the webhooks carry in %s (or a signing_key)", s.SecretField)
 		}
 		if _, err := hex.DecodeString(s.SigningKey); err != nil {
-			errs = append(errs, fmt.Errorf("sources.%s.signing_key: not a hex-encoded key", name))
+			bad(src+".signing_key", "not a hex-encoded key")
+		}
+		if s.MaxBody < 0 {
+			bad(src+".max_body", "must be a positive number of bytes")
 		}
 		if s.API.Fixtures == "" && len(s.Objects) > 0 {
 			if _, err := url.ParseRequestURI(s.API.BaseURL); err != nil || s.API.BaseURL == "" {
-				errs = append(errs, fmt.Errorf("sources.%s.api.base_url: objects need a base_url (or fixtures)", name))
+				bad(src+".api.base_url", "objects need a base_url (or fixtures)")
 			}
 		}
 		for typ, obj := range s.EraseOn {
 			if s.Objects[obj] == nil {
-				errs = append(errs, fmt.Errorf("sources.%s.erase_on.%s: no object %q is configured", name, typ, obj))
+				bad(src+".erase_on."+typ, "no object %q is configured", obj)
 			}
 		}
 		for oname, o := range s.Objects {
 			if o.ID == "" || o.Get == "" && s.API.Fixtures == "" {
-				errs = append(errs, fmt.Errorf("sources.%s.objects.%s: id and get are required", name, oname))
+				bad(src+".objects."+oname, "id and get are required")
 			}
 		}
 	}
 	if c.SMTP.Host != "" {
-		errs = append(errs, c.SMTP.Validate())
+		if err := c.SMTP.Validate(); err != nil {
+			for _, line := range strings.Split(err.Error(), "\n") {
+				errs = append(errs, errors.New(posOf(doc, "smtp")+line))
+			}
+		}
 	}
 	return errors.Join(errs...)
 }

@@ -21,7 +21,7 @@ func TestRetention(t *testing.T) {
 		{"retention: 0s\n", 0, false},
 		{"retention: forever\n", 0, false},
 	} {
-		cfg, err := Parse([]byte("listen: :1\n"+c.yaml), env(nil))
+		cfg, err := Parse([]byte(secured+"listen: :1\n"+c.yaml), env(nil))
 		if err != nil {
 			t.Errorf("%q: %v", c.yaml, err)
 			continue

@@ -52,6 +52,14 @@ type object struct {
 	list   *list // nil: no list call
 }
 
+// CheckObject compiles one object's settings as New would and returns the
+// first problem, which starts with the setting it is in (id, get, select,
+// list).
+func CheckObject(c ObjectConfig) error {
+	o := &object{ObjectConfig: c}
+	return o.compile(tmpl.NewEnv())
+}
+
 // compileObject compiles one object's expressions; errors name the object.
 func compileObject(env *tmpl.Env, c ObjectConfig) (*object, error) {
 	o := &object{ObjectConfig: c}

@@ -166,7 +166,7 @@ func (x *Expander) resolve(ref string) (string, bool, error) {
 		return "", false, fmt.Errorf("invalid environment variable name %q", name)
 	}
 	v, ok := x.lookup(name)
-	if !ok && hasDef {
+	if (!ok || v == "") && hasDef { // as in a shell: empty counts as unset
 		return def, true, nil
 	}
 	if len(v) >= minSecret {
