@@ -3,6 +3,8 @@ package engine
 import (
 	"context"
 	"log/slog"
+	"maps"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -24,15 +26,21 @@ type ruleState struct {
 	// mu makes a reload and its log lines one step, so that concurrent
 	// reloads (watcher, SIGHUP, POST /-/reload) log each change once.
 	mu sync.Mutex
+
+	secretsMu sync.Mutex
+	seen      map[string]bool // every secret any loaded rules put in
 }
 
 func newRuleState(cfg *config.Config, kinds map[string]actions.Kind, reg prometheus.Registerer, log *slog.Logger, now func() time.Time) *ruleState {
 	opts := rules.Options{Objects: objectNames(cfg), Kinds: kinds, Now: now}
-	s := &ruleState{
-		cur:  rules.NewCurrent(func() (*rules.Set, error) { return rules.Load(cfg.Rules, opts) }, now),
-		path: cfg.Rules,
-		log:  log,
-	}
+	s := &ruleState{path: cfg.Rules, log: log, seen: map[string]bool{}}
+	s.cur = rules.NewCurrent(func() (*rules.Set, error) {
+		set, err := rules.Load(cfg.Rules, opts)
+		if err == nil {
+			s.remember(set.Secrets())
+		}
+		return set, err
+	}, now)
 	reg.MustRegister(s.collectors()...)
 	return s
 }
@@ -68,6 +76,23 @@ func b2f(b bool) float64 {
 
 // current returns the rule set in force.
 func (s *ruleState) current() *rules.Set { return s.cur.Load() }
+
+// remember keeps the secrets of loaded rules. Those of rules since
+// replaced are kept too: deliveries rendered with them are still shown.
+func (s *ruleState) remember(secrets []string) {
+	s.secretsMu.Lock()
+	defer s.secretsMu.Unlock()
+	for _, v := range secrets {
+		s.seen[v] = true
+	}
+}
+
+// secrets returns every secret remembered.
+func (s *ruleState) secrets() []string {
+	s.secretsMu.Lock()
+	defer s.secretsMu.Unlock()
+	return slices.Collect(maps.Keys(s.seen))
+}
 
 func (s *ruleState) state() rules.State { return s.cur.State() }
 

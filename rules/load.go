@@ -152,6 +152,9 @@ func build(in []input, opts Options) (*Set, error) {
 	for _, f := range in {
 		set.Files = append(set.Files, f.name)
 	}
+	for _, f := range l.files {
+		set.secrets = append(set.secrets, f.exp.Values()...)
+	}
 	for _, o := range opts.Objects {
 		set.objects[o] = true
 	}

@@ -16,7 +16,13 @@ type Set struct {
 	Files []string
 
 	objects map[string]bool
+	secrets []string
 }
+
+// Secrets returns the values that ${NAME} references put into the rules
+// files (4 bytes or more): target credentials, which are cut out of
+// anything shown.
+func (s *Set) Secrets() []string { return slices.Clone(s.secrets) }
 
 // Candidates returns the rules whose `on` matches the event type, in file
 // order.

@@ -41,7 +41,10 @@ type Options struct {
 	// the error, if the new rules were refused.
 	Reload func() (RulesStatus, error)
 	// Wake tells the worker that work is due (a retry, a replay).
-	Wake   func()
+	Wake func()
+	// Secrets returns values to cut out of every payload shown: what
+	// ${NAME} references put into the config and the rules. May be nil.
+	Secrets func() []string
 	Now    func() time.Time
 	Logger *slog.Logger
 }
@@ -59,6 +62,9 @@ func New(opts Options) *Handler {
 	}
 	if opts.Wake == nil {
 		opts.Wake = func() {}
+	}
+	if opts.Secrets == nil {
+		opts.Secrets = func() []string { return nil }
 	}
 	h := &Handler{opts: opts, mux: http.NewServeMux()}
 	h.mux.HandleFunc("GET /healthz", h.healthz)

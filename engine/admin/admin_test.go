@@ -220,7 +220,7 @@ func TestUILoginAndPage(t *testing.T) {
 
 func TestRedactHidesSecretsInURLs(t *testing.T) {
 	in := []byte(`{"url":"https://hris.example.com/hook?token=t0psecret&id=7","other":"https://u:pw123@x.example.com/a","text":"hello"}`)
-	out := string(admin.Redact(in))
+	out := string(admin.Redact(in, nil))
 	for _, secret := range []string{"t0psecret", "pw123"} {
 		if strings.Contains(out, secret) {
 			t.Errorf("%s still shown: %s", secret, out)
@@ -228,5 +228,24 @@ func TestRedactHidesSecretsInURLs(t *testing.T) {
 	}
 	if !strings.Contains(out, "id=7") || !strings.Contains(out, `"text":"hello"`) {
 		t.Errorf("too much redacted: %s", out)
+	}
+}
+
+// TestRedactCutsOutKnownSecretsAndKeyHeaders: a secret that came from the
+// environment is cut out wherever it is (a URL's path, a body), and headers
+// named like keys are hidden whatever their exact name.
+func TestRedactCutsOutKnownSecretsAndKeyHeaders(t *testing.T) {
+	in := []byte(`{"url":"https://outlook.example.com/webhookb2/TEAMS-SECRET-2222/x","body":"{\"api_token_value\":\"BODY-SECRET-5555\"}",` +
+		`"headers":{"Ocp-Apim-Subscription-Key":"SUBKEY-1111","x-functions-key":"FN-3333","X-Position":"Backend Developer"}}`)
+	out := string(admin.Redact(in, []string{"TEAMS-SECRET-2222", "BODY-SECRET-5555"}))
+	for _, secret := range []string{"TEAMS-SECRET-2222", "BODY-SECRET-5555", "SUBKEY-1111", "FN-3333"} {
+		if strings.Contains(out, secret) {
+			t.Errorf("%s still shown: %s", secret, out)
+		}
+	}
+	for _, kept := range []string{"Backend Developer", "https://outlook.example.com/webhookb2/[redacted]/x", "api_token_value"} {
+		if !strings.Contains(out, kept) {
+			t.Errorf("%q was hidden too: %s", kept, out)
+		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -60,7 +61,7 @@ func (h *Handler) events(w http.ResponseWriter, r *http.Request) {
 	}
 	out := make([]*eventView, 0, len(recs))
 	for _, rec := range recs {
-		out = append(out, viewEvent(rec, false))
+		out = append(out, viewEvent(rec, false, nil))
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"events": out})
 }
@@ -70,7 +71,7 @@ func (h *Handler) event(w http.ResponseWriter, r *http.Request) {
 	if h.storeError(w, err) {
 		return
 	}
-	writeJSON(w, http.StatusOK, viewEvent(rec, true))
+	writeJSON(w, http.StatusOK, viewEvent(rec, true, h.opts.Secrets()))
 }
 
 func (h *Handler) deliveries(w http.ResponseWriter, r *http.Request) {
@@ -80,12 +81,14 @@ func (h *Handler) deliveries(w http.ResponseWriter, r *http.Request) {
 	}
 	out := make([]*deliveryView, 0, len(ds))
 	for _, d := range ds {
-		out = append(out, viewDelivery(d, false))
+		out = append(out, viewDelivery(d, false, nil))
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"deliveries": out})
 }
 
-func viewEvent(rec *store.EventRecord, full bool) *eventView {
+// viewEvent is what the API shows of an event; full adds its body, trace
+// and deliveries with their payloads, less credentials and secrets.
+func viewEvent(rec *store.EventRecord, full bool, secrets []string) *eventView {
 	v := &eventView{
 		ID: rec.ID, Type: rec.Type, Status: rec.Status, Key: rec.Key, ReceivedAt: rec.ReceivedAt,
 		LastSeenAt: rec.LastSeenAt, Reason: rec.Reason, RulesVersion: rec.RulesVersion,
@@ -97,20 +100,20 @@ func viewEvent(rec *store.EventRecord, full bool) *eventView {
 	if full {
 		v.Payload, v.Trace = rec.Body, rec.Trace
 		for _, d := range rec.Deliveries {
-			v.Deliveries = append(v.Deliveries, viewDelivery(d, true))
+			v.Deliveries = append(v.Deliveries, viewDelivery(d, true, secrets))
 		}
 	}
 	return v
 }
 
-func viewDelivery(d *store.Delivery, full bool) *deliveryView {
+func viewDelivery(d *store.Delivery, full bool, secrets []string) *deliveryView {
 	v := &deliveryView{ID: d.ID, EventID: d.EventID, Rule: d.Rule, Action: d.Action, Kind: d.Kind, Status: d.Status,
 		Attempts: d.Attempts, Max: d.MaxAttempts, LastError: d.LastError}
 	if d.Status == store.DeliveryPending {
 		v.NextAt = optTime(d.NextAt)
 	}
 	if full {
-		v.Payload = Redact(d.Payload)
+		v.Payload = Redact(d.Payload, secrets)
 		for _, a := range d.History {
 			v.History = append(v.History, attemptView{N: a.N, At: a.At, Duration: a.Duration.String(), OK: a.OK, Detail: a.Detail})
 		}
@@ -142,39 +145,50 @@ func optTime(t time.Time) *time.Time {
 	return &t
 }
 
-// secretKey matches payload keys whose values are credentials.
-var secretKey = regexp.MustCompile(`(?i)authorization|token|secret|password|api[-_]?key|cookie|webhook|signature`)
+// secretKey matches payload keys whose values are credentials: header
+// names such as Authorization, X-Api-Key or Ocp-Apim-Subscription-Key, a
+// Slack webhook URL.
+var secretKey = regexp.MustCompile(`(?i)auth|token|secret|passw|api[-_]?key|[-_]key$|cookie|session|credential|webhook|signature`)
 
 // Redact returns a copy of a delivery payload with credentials replaced:
-// values under secret-looking keys (headers such as Authorization, a Slack
-// webhook URL) and passwords in URLs.
-func Redact(payload json.RawMessage) json.RawMessage {
+// values under secret-looking keys, passwords and secret-looking query
+// parameters in URLs, and every occurrence of the given secrets (values
+// taken from the environment), wherever they are: a URL's path, a body.
+func Redact(payload json.RawMessage, secrets []string) json.RawMessage {
 	var v any
 	if json.Unmarshal(payload, &v) != nil {
 		return payload
 	}
-	b, err := json.Marshal(redactValue(v, false))
+	secrets = slices.Clone(secrets)
+	// Longest first, so that a secret containing another is cut whole.
+	slices.SortFunc(secrets, func(a, b string) int { return len(b) - len(a) })
+	b, err := json.Marshal(redactValue(v, false, secrets))
 	if err != nil {
 		return nil
 	}
 	return b
 }
 
-func redactValue(v any, secret bool) any {
+func redactValue(v any, secret bool, secrets []string) any {
 	switch x := v.(type) {
 	case map[string]any:
 		for k, e := range x {
-			x[k] = redactValue(e, secret || secretKey.MatchString(k))
+			x[k] = redactValue(e, secret || secretKey.MatchString(k), secrets)
 		}
 		return x
 	case []any:
 		for i, e := range x {
-			x[i] = redactValue(e, secret)
+			x[i] = redactValue(e, secret, secrets)
 		}
 		return x
 	case string:
 		if secret && x != "" {
 			return "[redacted]"
+		}
+		for _, s := range secrets {
+			if s != "" {
+				x = strings.ReplaceAll(x, s, "[redacted]")
+			}
 		}
 		return redactURL(x)
 	}

@@ -89,7 +89,7 @@ func (h *Handler) ui(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			d.Error = "event " + id + ": " + err.Error()
 		} else {
-			d.Event = viewEvent(rec, true)
+			d.Event = viewEvent(rec, true, h.opts.Secrets())
 			d.Trace = &uiTrace{}
 			if json.Unmarshal(rec.Trace, d.Trace) != nil {
 				d.Trace = nil
@@ -101,14 +101,14 @@ func (h *Handler) ui(w http.ResponseWriter, r *http.Request) {
 		d.Error = "listing events: " + err.Error()
 	}
 	for _, rec := range recs {
-		d.Events = append(d.Events, viewEvent(rec, false))
+		d.Events = append(d.Events, viewEvent(rec, false, nil))
 	}
 	dead, err := h.opts.Store.Deliveries(ctx, store.DeliveryDead, 50)
 	if err != nil {
 		d.Error = "listing dead deliveries: " + err.Error()
 	}
 	for _, dl := range dead {
-		d.Dead = append(d.Dead, viewDelivery(dl, false))
+		d.Dead = append(d.Dead, viewDelivery(dl, false, nil))
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Content-Security-Policy", "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'")

@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -40,8 +41,14 @@ type Config struct {
 	// File is the path the config was read from.
 	File string `yaml:"-"`
 
-	doc *yaml.Node // as read, for the places of settings
+	doc     *yaml.Node // as read, for the places of settings
+	secrets []string   // the values ${NAME}s put in
 }
+
+// Secrets returns the values that ${NAME} references put into the config
+// (4 bytes or more), which may be secrets, so that they can be cut out of
+// anything shown.
+func (c *Config) Secrets() []string { return slices.Clone(c.secrets) }
 
 // Pos returns "line:col: " of the setting at path
 // ("sources.hrmanager.objects.candidate.id") in the file, or of its nearest
@@ -119,7 +126,7 @@ func Load(path string) (*Config, error) {
 
 // Parse decodes config text; lookup resolves ${NAME}.
 func Parse(data []byte, lookup func(string) (string, bool)) (*Config, error) {
-	root, errs, err := envsubst.Parse(data, lookup)
+	root, x, errs, err := envsubst.ParseExpander(data, lookup)
 	if err != nil {
 		return nil, err
 	}
@@ -127,7 +134,7 @@ func Parse(data []byte, lookup func(string) (string, bool)) (*Config, error) {
 		return nil, errors.New("1:1: empty config")
 	}
 	doc := root.Content[0]
-	cfg := &Config{doc: doc}
+	cfg := &Config{doc: doc, secrets: x.Values()}
 	errs = append(errs, CheckKeys(doc, cfg)...)
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)

@@ -196,6 +196,10 @@ func btoi(b bool) int {
 // inside it are no longer exact.
 func (x *Expander) Changed(n *yaml.Node) bool { return x.changed[n] }
 
+// Values returns the values Walk substituted (of 4 bytes or more), which
+// may be secrets.
+func (x *Expander) Values() []string { return slices.Clone(x.values) }
+
 // Redact replaces every value Walk substituted (of 4 bytes or more: shorter
 // ones are ports and flags) in msg, so that no secret reaches an error.
 func (x *Expander) Redact(msg string) string {
@@ -229,13 +233,21 @@ func (e *Error) Error() string { return fmt.Sprintf("%d:%d: %s", e.Line, e.Colum
 // variables are returned as *Error values with the node still returned; a
 // YAML syntax error is err.
 func Parse(data []byte, lookup func(string) (string, bool)) (root *yaml.Node, problems []error, err error) {
+	root, _, problems, err = ParseExpander(data, lookup)
+	return root, problems, err
+}
+
+// ParseExpander is Parse that also returns the Expander, which knows the
+// values it put in (Values, Redact).
+func ParseExpander(data []byte, lookup func(string) (string, bool)) (root *yaml.Node, x *Expander, problems []error, err error) {
 	protected, pair := Protect(data)
 	root = &yaml.Node{}
 	if err := yaml.Unmarshal(protected, root); err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	New(lookup, pair).Walk(root, func(n *yaml.Node, msg string) {
+	x = New(lookup, pair)
+	x.Walk(root, func(n *yaml.Node, msg string) {
 		problems = append(problems, &Error{Line: n.Line, Column: n.Column, Msg: msg})
 	})
-	return root, problems, nil
+	return root, x, problems, nil
 }
