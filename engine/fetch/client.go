@@ -32,6 +32,16 @@ var errGone = errors.New("object gone")
 // processed as configured, and retrying it would only spend the budget.
 var ErrUnusable = errors.New("the API's answer cannot be used as configured")
 
+// ErrNotFetchable marks an object that this event cannot get however often
+// it asks: its id expression or get template fails on the event's fields,
+// or the stored copy cannot be read.
+var ErrNotFetchable = errors.New("cannot be fetched for this event as configured")
+
+// Final reports whether err is one that asking again will not change
+// (ErrUnusable, ErrNotFetchable), so the event should fail rather than
+// wait and hold back the object's later events.
+func Final(err error) bool { return errors.Is(err, ErrUnusable) || errors.Is(err, ErrNotFetchable) }
+
 // pauseError is an answer that says "not now": the method pauses until
 // the given time and nothing is cached. Throttled is true for HR Manager's
 // quota signals (204 or the quota text).

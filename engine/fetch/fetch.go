@@ -235,7 +235,7 @@ func (r *Result) add(name string, g got, e *event.Event) error {
 	}
 	cur, err := decodeCopy(g.snap.Data)
 	if err != nil {
-		return fmt.Errorf("fetch: decoding copy of %s %s: %w", name, g.snap.ID, err)
+		return fmt.Errorf("fetch: decoding copy of %s %s: %w (%w)", name, g.snap.ID, err, ErrNotFetchable)
 	}
 	prevData := g.snap.Data
 	if !g.snap.FetchedAt.Before(seen(e)) {
@@ -243,7 +243,7 @@ func (r *Result) add(name string, g got, e *event.Event) error {
 	}
 	prev, err := decodeCopy(prevData)
 	if err != nil {
-		return fmt.Errorf("fetch: decoding prior copy of %s %s: %w", name, g.snap.ID, err)
+		return fmt.Errorf("fetch: decoding prior copy of %s %s: %w (%w)", name, g.snap.ID, err, ErrNotFetchable)
 	}
 	r.Objects[name], r.Previous[name] = cur, prev
 	r.FetchedAt[name] = g.snap.FetchedAt

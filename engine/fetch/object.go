@@ -120,7 +120,7 @@ func apiMethod(get string) (string, error) {
 func (o *object) objectID(vars map[string]any) (string, error) {
 	v, err := o.id.Eval(vars)
 	if err != nil {
-		return "", fmt.Errorf("object %q: id: %w", o.Name, err)
+		return "", fmt.Errorf("object %q: id: %w (%w)", o.Name, err, ErrNotFetchable)
 	}
 	return strings.TrimSpace(tmpl.String(v)), nil
 }
@@ -135,7 +135,7 @@ func (o *object) path(vars map[string]any, id string) (string, error) {
 	vs[tmpl.VarID] = id
 	p, err := o.get.RenderWith(vs, func(v any) string { return url.QueryEscape(tmpl.String(v)) })
 	if err != nil {
-		return "", fmt.Errorf("object %q: get: %w", o.Name, err)
+		return "", fmt.Errorf("object %q: get: %w (%w)", o.Name, err, ErrNotFetchable)
 	}
 	return strings.TrimPrefix(p, "/"), nil
 }

@@ -5,7 +5,9 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/hirewire/hirewire/engine/fetch"
 	"github.com/hirewire/hirewire/engine/store"
 )
 
@@ -38,5 +40,32 @@ func TestUnusableAnswerFailsTheEventOnly(t *testing.T) {
 	}
 	if rec := v.waitEvent(second); rec.Status != store.StatusProcessed || len(rec.Deliveries) != 1 {
 		t.Errorf("second event: %s %+v, want processed with its delivery", rec.Status, rec.Deliveries)
+	}
+}
+
+// TestFailingIDExpressionFailsTheEventOnly: an id expression that fails on
+// an event's fields fails every time, so the event fails at once with the
+// reason instead of waiting for ever and holding back the object's later
+// events.
+func TestFailingIDExpressionFailsTheEventOnly(t *testing.T) {
+	v := newEnv(t)
+	f, err := fetch.New(fetch.Options{Fixtures: t.TempDir(), Now: v.clock.Now, Objects: []fetch.ObjectConfig{{
+		Name: "candidate", ID: "event.Ids[0]", Get: "Candidates/json/?canid={{ id }}", TTL: time.Hour}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	set := v.rules(`rules:
+  - {name: hi, on: "Candidate*", actions: [{rec: {text: "hi {{ candidate?.FirstName }}"}}]}
+`, "candidate")
+	w := v.worker(set, func(o *Options) { o.Fetcher = f; o.Objects = []string{"candidate"} })
+	first := v.ingest("CandidateId:1", map[string]any{"EventType": "CandidateUpdated", "CandidateId": 1, "Ids": []any{}})
+	second := v.ingest("CandidateId:1", map[string]any{"EventType": "CandidateHired", "CandidateId": 1})
+	v.run(w)
+	rec := v.waitEvent(first)
+	if rec.Status != store.StatusFailed || !strings.Contains(string(rec.Trace), "id:") || rec.Attempts != 1 {
+		t.Errorf("first event: %s after %d attempts, trace %s; want failed once, naming the id expression", rec.Status, rec.Attempts, rec.Trace)
+	}
+	if rec := v.waitEvent(second); rec.Status != store.StatusFailed && rec.Status != store.StatusProcessed {
+		t.Errorf("second event: %s, want it worked on, not held back", rec.Status)
 	}
 }

@@ -68,11 +68,11 @@ func (w *Worker) fetch(ctx context.Context, e *event.Event, fields map[string]an
 	switch {
 	case err != nil && ctx.Err() != nil:
 		return false
-	case errors.Is(err, fetch.ErrUnusable):
+	case fetch.Final(err):
 		// Asking again would only spend the budget and hold back the
 		// object's later events: the event fails, visibly, and can be
 		// replayed once the cause is fixed.
-		w.opts.Logger.Error("event failed: the API's answer cannot be used", "event", e.ID, "type", e.Type, "err", err)
+		w.opts.Logger.Error("event failed: its objects cannot be had as configured", "event", e.ID, "type", e.Type, "err", err)
 		tr.Error = "fetch: " + err.Error()
 		w.complete(ctx, e, &store.Outcome{Status: store.StatusFailed, RulesVersion: tr.RulesVersion, Trace: mustJSON(tr)})
 		return false
