@@ -151,6 +151,9 @@ func (s *sqlStore) Replay(ctx context.Context, id string, now time.Time) (string
 
 // Stats counts events and deliveries by status.
 func (s *sqlStore) Stats(ctx context.Context) (Stats, error) {
+	if err := s.b.broken(); err != nil {
+		return Stats{}, fmt.Errorf("%w: %w", ErrUnavailable, err)
+	}
 	st := Stats{Events: map[string]int{}, Deliveries: map[string]int{}}
 	for table, m := range map[string]map[string]int{"events": st.Events, "deliveries": st.Deliveries} {
 		if err := countByStatus(ctx, s.b.reader(), table, m); err != nil {

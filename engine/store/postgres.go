@@ -61,6 +61,10 @@ func (b *postgresBackend) writeThen(ctx context.Context, fn func(tx q) error, th
 
 func (b *postgresBackend) reader() q { return pgReader{b.pool} }
 
+// broken is nil: Postgres itself stops when it cannot make a commit
+// durable.
+func (b *postgresBackend) broken() error { return nil }
+
 func (b *postgresBackend) close() error {
 	b.pool.close()
 	return nil

@@ -143,6 +143,9 @@ func (b *sqliteBackend) writeThen(ctx context.Context, fn func(tx q) error, then
 // commit runs fn in an IMMEDIATE transaction and commits it, not yet
 // durably.
 func (b *sqliteBackend) commit(ctx context.Context, fn func(tx q) error) error {
+	if err := b.wal.broken(); err != nil {
+		return fmt.Errorf("%w: %w", ErrUnavailable, err)
+	}
 	tx, err := b.w.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrUnavailable, err)
@@ -160,6 +163,8 @@ func (b *sqliteBackend) commit(ctx context.Context, fn func(tx q) error) error {
 }
 
 func (b *sqliteBackend) reader() q { return sqlDB{b.r} }
+
+func (b *sqliteBackend) broken() error { return b.wal.broken() }
 
 func (b *sqliteBackend) close() error {
 	b.cache.close()

@@ -21,6 +21,9 @@ type backend interface {
 	writeThen(ctx context.Context, fn func(tx q) error, then func(error)) error
 	// reader queries outside any write transaction.
 	reader() q
+	// broken returns why the backend refuses all writes until a restart,
+	// or nil.
+	broken() error
 	close() error
 }
 

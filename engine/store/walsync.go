@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"sync"
+	"sync/atomic"
 )
 
 // walSyncer makes SQLite commits durable by fsync'ing the WAL file
@@ -16,17 +17,26 @@ import (
 // database file themselves (the checkpointer's connection is FULL).
 //
 // Nothing is acknowledged before the fsync that covers it has returned.
+//
+// A failed fsync breaks the syncer for good: Linux reports a lost write
+// once, and a later fsync may succeed although the earlier pages never
+// reached the disk, so no later commit may be called durable. Every write
+// is refused until hirewire restarts and SQLite recovers the log.
 type walSyncer struct {
-	path string
-	mu   sync.Mutex // guards f; one fsync at a time
-	f    *os.File
+	path   string
+	mu     sync.Mutex // guards f; one fsync at a time
+	f      *os.File
+	failed atomic.Pointer[error]
 
 	queue chan func(error)
 	done  chan struct{}
+
+	syncFile func(*os.File) error // (*os.File).Sync; tests make it fail
 }
 
 func newWALSyncer(dbPath string) *walSyncer {
-	w := &walSyncer{path: dbPath + "-wal", queue: make(chan func(error), 1024), done: make(chan struct{})}
+	w := &walSyncer{path: dbPath + "-wal", queue: make(chan func(error), 1024), done: make(chan struct{}),
+		syncFile: (*os.File).Sync}
 	go w.run()
 	return w
 }
@@ -35,11 +45,24 @@ func newWALSyncer(dbPath string) *walSyncer {
 func (w *walSyncer) sync() error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	if err := w.broken(); err != nil {
+		return err
+	}
 	if err := w.open(); err != nil {
 		return err
 	}
-	if err := w.f.Sync(); err != nil {
-		return fmt.Errorf("fsync of the WAL: %w", err)
+	if err := w.syncFile(w.f); err != nil {
+		err = fmt.Errorf("fsync of the WAL failed; the store refuses writes until hirewire restarts: %w", err)
+		w.failed.Store(&err)
+		return err
+	}
+	return nil
+}
+
+// broken returns the failed fsync that stopped the syncer, or nil.
+func (w *walSyncer) broken() error {
+	if p := w.failed.Load(); p != nil {
+		return *p
 	}
 	return nil
 }

@@ -1,10 +1,15 @@
 package store
 
 import (
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
+	"syscall"
 	"testing"
+	"time"
+
+	"github.com/hirewire/hirewire/engine/event"
 )
 
 // TestWALSyncerAnswersInOrderAfterFsync: callbacks queued before a sync
@@ -52,5 +57,46 @@ func TestWALSyncerAnswersInOrderAfterFsync(t *testing.T) {
 	}
 	if err := w.sync(); err != nil {
 		t.Errorf("sync after the WAL was replaced: %v", err)
+	}
+}
+
+// TestFailedFsyncStopsWrites: once an fsync of the WAL fails, nothing
+// more is acknowledged, not even when later fsyncs would succeed: the
+// sender of the event whose fsync failed gets an error, and so do its
+// retry (which must not be answered "duplicate" of an event that may not
+// be on disk) and every later write, until a restart.
+func TestFailedFsyncStopsWrites(t *testing.T) {
+	ctx := context.Background()
+	st, err := Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "h.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	wal := st.(*sqlStore).b.(*sqliteBackend).wal
+	ev := func(key string) *event.Event {
+		now := time.Now()
+		return &event.Event{ID: event.NewID(now), Source: "hrmanager", Type: "CandidateHired", Key: "candidate:1",
+			Body: []byte(`{"Message":{"EventType":"CandidateHired"}}`), DedupKey: key, ReceivedAt: now}
+	}
+	if _, _, err := st.Ingest(ctx, ev("a"), time.Minute, 0); err != nil {
+		t.Fatalf("ingest before the failure: %v", err)
+	}
+	wal.mu.Lock()
+	wal.syncFile = func(*os.File) error { return syscall.EIO }
+	wal.mu.Unlock()
+	if _, _, err := st.Ingest(ctx, ev("b"), time.Minute, 0); !errors.Is(err, ErrUnavailable) {
+		t.Fatalf("ingest whose fsync failed: %v, want ErrUnavailable", err)
+	}
+	wal.mu.Lock()
+	wal.syncFile = (*os.File).Sync // the disk "works" again
+	wal.mu.Unlock()
+	if id, dup, err := st.Ingest(ctx, ev("b"), time.Minute, 0); err == nil {
+		t.Errorf("retry after a failed fsync answered id %s (duplicate %v), want an error", id, dup)
+	}
+	if _, _, err := st.Ingest(ctx, ev("c"), time.Minute, 0); !errors.Is(err, ErrUnavailable) {
+		t.Errorf("a later ingest: %v, want ErrUnavailable", err)
+	}
+	if _, err := st.Stats(ctx); err == nil {
+		t.Error("Stats (readiness) reports a store that refuses writes as healthy")
 	}
 }
