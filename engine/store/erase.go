@@ -77,22 +77,27 @@ func eventTraces(ctx context.Context, tx q, key, keep string) (map[string]json.R
 	return out, nil
 }
 
-// eraseDeliveries blanks the attempt details and payloads of the events'
+// eraseDeliveries blanks the payloads and attempt details of the events'
 // deliveries, and kills the pending ones. Dropping the lease makes the
 // Finish of an attempt in flight fail, so it cannot revive the delivery.
+//
+// The deliveries go first: on Postgres that UPDATE waits for the row lock
+// of a Finish in flight, and the attempts UPDATE after it, a statement of
+// its own, then sees the attempt that Finish committed. The other way
+// round the attempt would be missed and keep its detail.
 func eraseDeliveries(ctx context.Context, tx q, key, keep string, now int64) error {
-	_, err := tx.exec(ctx, `UPDATE attempts SET detail = '' WHERE detail <> '' AND delivery_id IN
-		(SELECT id FROM deliveries WHERE event_id IN (`+erasedEvents+`))`, key, keep)
-	if err != nil {
-		return fmt.Errorf("erasing attempts: %w", err)
-	}
-	_, err = tx.exec(ctx, `UPDATE deliveries SET payload = ?,
+	_, err := tx.exec(ctx, `UPDATE deliveries SET payload = ?,
 		last_error = CASE WHEN status = 'pending' OR last_error <> '' THEN CAST(? AS TEXT) ELSE '' END,
 		status = CASE WHEN status = 'pending' THEN 'dead' ELSE status END,
 		lease_owner = '', lease_until = 0, updated_at = ?
 		WHERE event_id IN (`+erasedEvents+`)`, []byte(ErasedPayload), ErasedError, now, key, keep)
 	if err != nil {
 		return fmt.Errorf("erasing deliveries: %w", err)
+	}
+	_, err = tx.exec(ctx, `UPDATE attempts SET detail = '' WHERE detail <> '' AND delivery_id IN
+		(SELECT id FROM deliveries WHERE event_id IN (`+erasedEvents+`))`, key, keep)
+	if err != nil {
+		return fmt.Errorf("erasing attempts: %w", err)
 	}
 	return nil
 }

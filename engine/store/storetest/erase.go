@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"errors"
 	"slices"
+	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -127,5 +129,43 @@ func testEraseDefaultsAndNoKey(t *testing.T, h *Harness) {
 	rec := h.Record(id)
 	if err := json.Unmarshal(rec.Trace, &tr); err != nil || len(tr) != 1 || tr["erased_at"] != h.Clock.Now().Format(time.RFC3339) {
 		t.Errorf("trace after erasing with no redaction = %s, want only erased_at", rec.Trace)
+	}
+}
+
+// testEraseWhileFinishing: an attempt finishing while its candidate is
+// erased either loses its lease (and records nothing) or is recorded and
+// then erased; no attempt keeps its detail, whatever the interleaving.
+func testEraseWhileFinishing(t *testing.T, h *Harness) {
+	for i := range 40 {
+		key := "CandidateId:" + strconv.Itoa(1000+i)
+		var d *store.Delivery
+		id := finished(h, key, store.StatusProcessed, kariTrace, func(id string) []*store.Delivery {
+			d = delivery(id, 0, `{"text":"Kari"}`, h.Clock.Now())
+			return []*store.Delivery{d}
+		})
+		if got := claimDeliveries(h, "sender"); len(got) != 1 {
+			t.Fatalf("claimed %v, want the new delivery", got)
+		}
+		d.Status, d.Attempts = store.DeliveryDelivered, 1
+		var wg sync.WaitGroup
+		wg.Go(func() {
+			err := h.Store.Finish(h.Ctx, "sender", d, &store.Attempt{N: 1, OK: true, Detail: "HTTP 200: welcome Kari"})
+			if err != nil && !errors.Is(err, store.ErrLeaseLost) {
+				t.Errorf("Finish: %v", err)
+			}
+		})
+		wg.Go(func() {
+			if _, err := h.Store.ErasePersonal(h.Ctx, store.Erasure{Key: key}); err != nil {
+				t.Errorf("ErasePersonal: %v", err)
+			}
+		})
+		wg.Wait()
+		for _, dd := range h.Record(id).Deliveries {
+			for _, a := range dd.History {
+				if a.Detail != "" {
+					t.Fatalf("round %d: attempt kept %q after its candidate was erased", i, a.Detail)
+				}
+			}
+		}
 	}
 }

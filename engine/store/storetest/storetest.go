@@ -55,6 +55,7 @@ func Run(t *testing.T, newURL NewURL) {
 		{"SnapshotPrior", testSnapshotPrior},
 		{"ErasePersonal", testErasePersonal},
 		{"EraseDefaultsAndNoKey", testEraseDefaultsAndNoKey},
+		{"EraseWhileFinishing", testEraseWhileFinishing},
 		{"Prune", testPrune},
 		{"PruneThenDuplicate", testPruneThenDuplicate},
 		{"TakeCallBudget", testTakeCallBudget},
