@@ -127,7 +127,7 @@ func (r *Router) Run(ctx context.Context) error {
 	r.log.Info("hirewire started", "version", r.opts.Version, "webhook", wl.Addr().String(),
 		"admin", al.Addr().String(), "store", redactStore(r.cfg.Store), "rules", short(r.rules.state().Version))
 	if r.cfg.AdminToken == "" {
-		r.log.Warn("admin_token is empty: the admin API is open to anyone who can reach " + al.Addr().String())
+		r.log.Warn("admin_token is empty: the admin API answers only requests to localhost or a loopback address; set admin_token to reach it from elsewhere", "admin", al.Addr().String())
 	}
 	errc := make(chan error, 4)
 	go func() { errc <- serve(r.webhook, wl) }()

@@ -9,8 +9,11 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"net"
 	"net/http"
+	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -87,9 +90,18 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.Serv
 const cookieName = "hirewire_token"
 
 // authorized accepts the token as a bearer header or the UI's cookie.
+// Without a token the admin API is open, but only to this machine: the
+// request must name a loopback host, so that a web page cannot reach it
+// through a DNS name that points at 127.0.0.1 (DNS rebinding), and a
+// browser's Origin must be this machine too, so that another site cannot
+// make the operator's browser replay or retry (CSRF).
 func (h *Handler) authorized(r *http.Request) bool {
 	if h.opts.Token == "" {
-		return true
+		origin := r.Header.Get("Origin")
+		if u, err := url.Parse(origin); origin != "" && (err != nil || !loopbackHost(u.Host)) {
+			return false
+		}
+		return loopbackHost(r.Host)
 	}
 	got := ""
 	if v := r.Header.Get("Authorization"); len(v) > 7 && v[:7] == "Bearer " {
@@ -98,6 +110,21 @@ func (h *Handler) authorized(r *http.Request) bool {
 		got = c.Value
 	}
 	return subtle.ConstantTimeCompare([]byte(got), []byte(h.opts.Token)) == 1
+}
+
+// loopbackHost reports whether a Host header names this machine:
+// localhost or a loopback address, with or without a port.
+func loopbackHost(hostport string) bool {
+	host := hostport
+	if h, _, err := net.SplitHostPort(hostport); err == nil {
+		host = h
+	}
+	host = strings.Trim(host, "[]")
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 func (h *Handler) auth(next http.Handler) http.Handler {

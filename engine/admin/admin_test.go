@@ -249,3 +249,50 @@ func TestRedactCutsOutKnownSecretsAndKeyHeaders(t *testing.T) {
 		}
 	}
 }
+
+// TestOpenAdminOnlyForThisMachine: without a token the admin API answers
+// requests that name a loopback host, but not a page that reaches it
+// through another name (DNS rebinding) nor a browser sent by another site
+// (CSRF).
+func TestOpenAdminOnlyForThisMachine(t *testing.T) {
+	st, err := store.Open(context.Background(), "sqlite:"+filepath.Join(t.TempDir(), "h.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	srv := httptest.NewServer(admin.New(admin.Options{Store: st, Registry: prometheus.NewRegistry(),
+		Reload: func() (admin.RulesStatus, error) { return admin.RulesStatus{OK: true}, nil }}))
+	defer srv.Close()
+	for _, c := range []struct {
+		method, host, origin string
+		want                 int
+	}{
+		{"GET", "", "", http.StatusOK},
+		{"GET", "localhost:8081", "", http.StatusOK},
+		{"GET", "[::1]:8081", "", http.StatusOK},
+		{"GET", "attacker.example:8081", "", http.StatusUnauthorized},
+		{"POST", "", "http://127.0.0.1:8081", http.StatusOK},
+		{"POST", "", "https://evil.example", http.StatusUnauthorized},
+		{"POST", "", "null", http.StatusUnauthorized},
+	} {
+		path := "/api/events"
+		if c.method == "POST" {
+			path = "/-/reload"
+		}
+		req, _ := http.NewRequest(c.method, srv.URL+path, nil)
+		if c.host != "" {
+			req.Host = c.host
+		}
+		if c.origin != "" {
+			req.Header.Set("Origin", c.origin)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != c.want {
+			t.Errorf("%s %s Host %q Origin %q: %d, want %d", c.method, path, c.host, c.origin, resp.StatusCode, c.want)
+		}
+	}
+}
