@@ -175,8 +175,8 @@ func (s *sqlStore) findDup(ctx context.Context, tx q, key string, recv, window, 
 		return "", false, nil
 	}
 	var id string
-	err := tx.row(ctx, markDupSQL+`seq = ? AND dedup_key = ? AND received_at > ? RETURNING id`,
-		recv, recv, hold, recv+hold, recv+hold, seq, key, since).Scan(&id)
+	err := tx.row(ctx, markDupSQL+`seq = ? AND dedup_key = ? AND received_at > ?`+debounceOpen+` RETURNING id`,
+		recv, recv, hold, recv+hold, recv+hold, seq, key, since, hold, recv).Scan(&id)
 	switch {
 	case errors.Is(err, errNoRows): // not the row the index said: ask the table
 		return s.dedup(ctx, tx, key, recv, window, hold)
@@ -188,11 +188,19 @@ func (s *sqlStore) findDup(ctx context.Context, tx q, key string, recv, window, 
 
 // markDupSQL records a duplicate received at ? on the first event: it was
 // last seen then, and a pending first event is held for the debounce
-// (hold ms) after it. The caller appends the condition naming the row.
+// (hold ms) after it. The caller appends the condition naming the row,
+// and debounceOpen.
 const markDupSQL = `UPDATE events SET
 	last_seen_at = CASE WHEN last_seen_at < ? THEN ? ELSE last_seen_at END,
 	not_before = CASE WHEN status = 'pending' AND CAST(? AS BIGINT) > 0 AND not_before < ? THEN ? ELSE not_before END
 	WHERE `
+
+// debounceOpen (hold ms, now ms) limits a duplicate of a debounced type
+// (hold > 0) to a first event whose processing has not begun: one being
+// processed, or done, may have read the object before the edit this copy
+// announces (webhooks carry only ids), so the copy is a new event, held
+// and processed in turn. Without a hold any event in the window will do.
+const debounceOpen = ` AND (CAST(? AS BIGINT) = 0 OR (status IN ('pending', 'waiting_for_api') AND lease_until <= ?))`
 
 // dedup finds the latest event with key received less than window before
 // recv in the table; if there is one it records the duplicate and pushes
@@ -207,9 +215,9 @@ func (s *sqlStore) dedup(ctx context.Context, tx q, key string, recv, window, ho
 	if err != nil {
 		return "", false, fmt.Errorf("checking duplicates: %w", err)
 	}
-	_, err = tx.exec(ctx, markDupSQL+`id = ?`, recv, recv, hold, recv+hold, recv+hold, id)
+	n, err := tx.exec(ctx, markDupSQL+`id = ?`+debounceOpen, recv, recv, hold, recv+hold, recv+hold, id, hold, recv)
 	if err != nil {
 		return "", false, fmt.Errorf("recording duplicate of %s: %w", id, err)
 	}
-	return id, true, nil
+	return id, n == 1, nil
 }

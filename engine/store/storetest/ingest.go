@@ -94,15 +94,40 @@ func testDebounceHold(t *testing.T, h *Harness) {
 	if ids := h.Claim("w1", time.Minute); len(ids) != 1 || ids[0] != id {
 		t.Fatalf("claimed %v after the hold, want [%s]", ids, id)
 	}
-	// A duplicate of a processed event is still one, and holds nothing.
-	complete(h, "w1", id)
-	before := h.Record(id).NotBefore
+	// A copy that comes once processing has begun may announce an edit
+	// the processing did not see (webhooks carry only ids): it is a new
+	// event, held in turn, and later copies of the burst fold into it.
 	h.Clock.Advance(time.Second)
-	if got, dup := h.Ingest(h.Event("CandidateUpdated", "candidate:1", 1), time.Hour, hold); got != id || !dup {
+	again, dup := h.Ingest(h.Event("CandidateUpdated", "candidate:1", 1), time.Hour, hold)
+	if dup || again == id {
+		t.Fatalf("copy while the first is processed = %s, %v; want a new event", again, dup)
+	}
+	if rec := h.Record(again); !rec.NotBefore.Equal(h.Clock.Now().Add(hold)) {
+		t.Errorf("new event NotBefore = %v, want held until %v", rec.NotBefore, h.Clock.Now().Add(hold))
+	}
+	complete(h, "w1", id)
+	h.Clock.Advance(time.Second)
+	if got, dup := h.Ingest(h.Event("CandidateUpdated", "candidate:1", 1), time.Hour, hold); got != again || !dup {
+		t.Fatalf("copy during the new event's hold = %s, %v; want %s, true", got, dup, again)
+	}
+	h.Clock.Advance(hold)
+	if ids := h.Claim("w1", time.Minute); len(ids) != 1 || ids[0] != again {
+		t.Fatalf("claimed %v after the second hold, want [%s]", ids, again)
+	}
+	complete(h, "w1", again)
+	// Without a hold, a copy of a processed event is still a duplicate
+	// within the window, and holds nothing.
+	before := h.Record(again).NotBefore
+	h.Clock.Advance(time.Second)
+	if got, dup := h.Ingest(h.Event("CandidateUpdated", "candidate:1", 1), time.Hour, 0); got != again || !dup {
 		t.Fatalf("duplicate of a processed event = %s, %v", got, dup)
 	}
-	if rec := h.Record(id); !rec.NotBefore.Equal(before) || !rec.LastSeenAt.Equal(h.Clock.Now()) {
+	if rec := h.Record(again); !rec.NotBefore.Equal(before) || !rec.LastSeenAt.Equal(h.Clock.Now()) {
 		t.Errorf("processed event: NotBefore %v (was %v), LastSeenAt %v", rec.NotBefore, before, rec.LastSeenAt)
+	}
+	// With a hold, a copy of a processed event is a new event.
+	if got, dup := h.Ingest(h.Event("CandidateUpdated", "candidate:1", 1), time.Hour, hold); dup || got == again {
+		t.Errorf("debounced copy of a processed event = %s, %v; want a new event", got, dup)
 	}
 }
 
