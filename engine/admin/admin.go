@@ -48,8 +48,8 @@ type Options struct {
 	// Secrets returns values to cut out of every payload shown: what
 	// ${NAME} references put into the config and the rules. May be nil.
 	Secrets func() []string
-	Now    func() time.Time
-	Logger *slog.Logger
+	Now     func() time.Time
+	Logger  *slog.Logger
 }
 
 // Handler is the admin listener's http.Handler.
