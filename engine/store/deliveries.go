@@ -8,7 +8,7 @@ import (
 )
 
 const deliveryCols = `id, event_id, rule, action_index, kind, payload, status, attempts, max_attempts,
-	backoff_ns, max_backoff_ns, next_at, last_error, created_at, updated_at, once_key`
+	backoff_ns, max_backoff_ns, next_at, last_error, created_at, updated_at, once_key, destination, claims`
 
 // scanDelivery reads one row of deliveryCols.
 func scanDelivery(sc scanner) (*Delivery, error) {
@@ -16,7 +16,7 @@ func scanDelivery(sc scanner) (*Delivery, error) {
 	var payload []byte
 	var backoff, maxBackoff, next, created, updated int64
 	err := sc.Scan(&d.ID, &d.EventID, &d.Rule, &d.Action, &d.Kind, &payload, &d.Status, &d.Attempts,
-		&d.MaxAttempts, &backoff, &maxBackoff, &next, &d.LastError, &created, &updated, &d.OnceKey)
+		&d.MaxAttempts, &backoff, &maxBackoff, &next, &d.LastError, &created, &updated, &d.OnceKey, &d.Destination, &d.Claim)
 	if err != nil {
 		return nil, err
 	}
@@ -26,20 +26,33 @@ func scanDelivery(sc scanner) (*Delivery, error) {
 	return &d, nil
 }
 
-// ClaimDeliveries leases up to n pending deliveries that are due.
-func (s *sqlStore) ClaimDeliveries(ctx context.Context, owner string, n int, lease time.Duration) ([]*Delivery, error) {
+// claimLookahead is how many due deliveries beyond n a claim looks at to
+// find n that admit takes, when destinations are full.
+const claimLookahead = 64
+
+// ClaimDeliveries leases up to n pending deliveries that are due, in order,
+// passing over those that admit refuses (admit nil takes all).
+func (s *sqlStore) ClaimDeliveries(ctx context.Context, owner string, n int, lease time.Duration, admit func(destination string) bool) ([]*Delivery, error) {
 	now := ms(s.now())
+	look := n
+	if admit != nil {
+		look += claimLookahead
+	}
 	var out []*Delivery
 	err := s.b.write(ctx, func(tx q) error {
 		out = out[:0]
-		ids, err := claimIDs(ctx, tx, `SELECT id FROM deliveries WHERE status = 'pending'
-			AND next_at <= ? AND lease_until <= ? ORDER BY next_at, seq LIMIT ?`+s.d.skipLocked, now, now, n)
+		r, err := tx.query(ctx, `SELECT id, destination FROM deliveries WHERE status = 'pending'
+			AND next_at <= ? AND lease_until <= ? ORDER BY next_at, seq LIMIT ?`+s.d.skipLocked, now, now, look)
+		if err != nil {
+			return fmt.Errorf("selecting deliveries: %w", err)
+		}
+		ids, err := admitted(r, n, admit)
 		if err != nil {
 			return fmt.Errorf("selecting deliveries: %w", err)
 		}
 		for _, id := range ids {
-			d, err := scanDelivery(tx.row(ctx, `UPDATE deliveries SET lease_owner = ?, lease_until = ?
-				WHERE id = ? RETURNING `+deliveryCols, owner, now+lease.Milliseconds(), id))
+			d, err := scanDelivery(tx.row(ctx, `UPDATE deliveries SET lease_owner = ?, lease_until = ?,
+				claims = claims + 1 WHERE id = ? RETURNING `+deliveryCols, owner, now+lease.Milliseconds(), id))
 			if err != nil {
 				return fmt.Errorf("leasing delivery %s: %w", id, err)
 			}
@@ -53,6 +66,23 @@ func (s *sqlStore) ClaimDeliveries(ctx context.Context, owner string, n int, lea
 	return out, nil
 }
 
+// admitted reads (id, destination) rows and returns the ids of the first n
+// that admit takes.
+func admitted(r rows, n int, admit func(string) bool) ([]string, error) {
+	defer r.Close()
+	var ids []string
+	for len(ids) < n && r.Next() {
+		var id, dest string
+		if err := r.Scan(&id, &dest); err != nil {
+			return nil, err
+		}
+		if admit == nil || admit(dest) {
+			ids = append(ids, id)
+		}
+	}
+	return ids, r.Err()
+}
+
 // Finish records an attempt of a claimed delivery and its new state.
 func (s *sqlStore) Finish(ctx context.Context, owner string, d *Delivery, a *Attempt) error {
 	switch d.Status {
@@ -63,8 +93,9 @@ func (s *sqlStore) Finish(ctx context.Context, owner string, d *Delivery, a *Att
 	now := s.now()
 	return s.b.write(ctx, func(tx q) error {
 		n, err := tx.exec(ctx, `UPDATE deliveries SET status = ?, next_at = ?, attempts = ?, last_error = ?,
-			updated_at = ?, lease_owner = '', lease_until = 0 WHERE id = ? AND lease_owner = ?`,
-			d.Status, ms(d.NextAt), d.Attempts, d.LastError, ms(now), d.ID, owner)
+			updated_at = ?, lease_owner = '', lease_until = 0
+			WHERE id = ? AND lease_owner = ? AND (CAST(? AS BIGINT) = 0 OR claims = ?)`,
+			d.Status, ms(d.NextAt), d.Attempts, d.LastError, ms(now), d.ID, owner, d.Claim, d.Claim)
 		if err != nil {
 			return fmt.Errorf("finishing delivery %s: %w", d.ID, err)
 		}

@@ -43,15 +43,18 @@ func (s *sqlStore) ClaimEvents(ctx context.Context, owner string, n int, lease t
 	return out, nil
 }
 
-// Defer releases a claimed event and holds it until the given time.
-func (s *sqlStore) Defer(ctx context.Context, owner, id, status string, until time.Time, reason string) error {
+// Defer releases a claimed event and holds it until the given time. A
+// non-zero attempt must be the claim's (the event's Attempts when it was
+// claimed), so that a claim that outlived its lease cannot defer the event
+// from under the claim that took over.
+func (s *sqlStore) Defer(ctx context.Context, owner, id string, attempt int, status string, until time.Time, reason string) error {
 	if status != StatusPending && status != StatusWaiting {
 		return fmt.Errorf("deferring event %s: status %q is not pending or waiting", id, status)
 	}
 	return s.b.write(ctx, func(tx q) error {
 		n, err := tx.exec(ctx, `UPDATE events SET status = ?, not_before = ?, reason = ?,
-			lease_owner = '', lease_until = 0 WHERE id = ? AND lease_owner = ?`,
-			status, ms(until), reason, id, owner)
+			lease_owner = '', lease_until = 0 WHERE id = ? AND lease_owner = ? AND (CAST(? AS BIGINT) = 0 OR attempts = ?)`,
+			status, ms(until), reason, id, owner, attempt, attempt)
 		if err != nil {
 			return fmt.Errorf("deferring event %s: %w", id, err)
 		}
@@ -135,10 +138,10 @@ func insertDelivery(ctx context.Context, tx q, eventID string, orig *Delivery, a
 		return err
 	}
 	_, err := tx.exec(ctx, `INSERT INTO deliveries (id, event_id, rule, action_index, kind, payload,
-		status, attempts, max_attempts, backoff_ns, max_backoff_ns, next_at, last_error, created_at, updated_at, once_key)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+		status, attempts, max_attempts, backoff_ns, max_backoff_ns, next_at, last_error, created_at, updated_at, once_key, destination)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
 		d.ID, d.EventID, d.Rule, d.Action, d.Kind, blob(d.Payload), d.Status, d.Attempts, d.MaxAttempts,
-		int64(d.Backoff), int64(d.MaxBackoff), ms(d.NextAt), d.LastError, ms(d.CreatedAt), ms(d.UpdatedAt), d.OnceKey)
+		int64(d.Backoff), int64(d.MaxBackoff), ms(d.NextAt), d.LastError, ms(d.CreatedAt), ms(d.UpdatedAt), d.OnceKey, d.Destination)
 	if err != nil {
 		return fmt.Errorf("creating delivery %s: %w", d.ID, err)
 	}

@@ -23,13 +23,13 @@ type dialect struct {
 
 var sqliteDialect = dialect{
 	name:       "sqlite",
-	migrations: []string{sqliteV1, sqliteV2, onceV},
+	migrations: []string{sqliteV1, sqliteV2, onceV, deliveriesV},
 	exclusive:  true,
 }
 
 var postgresDialect = dialect{
 	name:        "postgres",
-	migrations:  []string{postgresV1, onceV},
+	migrations:  []string{postgresV1, onceV, deliveriesV},
 	skipLocked:  " FOR UPDATE SKIP LOCKED",
 	forUpdate:   " FOR UPDATE",
 	ingestLock:  "SELECT pg_advisory_xact_lock(7244110001)",
@@ -41,6 +41,15 @@ var postgresDialect = dialect{
 const onceV = `
 ALTER TABLE deliveries ADD COLUMN once_key TEXT NOT NULL DEFAULT '';
 CREATE UNIQUE INDEX deliveries_once ON deliveries (once_key) WHERE once_key <> '' AND status IN ('pending', 'delivered');
+`
+
+// deliveriesV (SQLite's v4, Postgres's v3) records where each delivery
+// goes, so that a claim can pass over destinations whose share of the
+// delivery slots is taken, and counts the claims of each delivery, so that
+// only the latest claim may record an attempt.
+const deliveriesV = `
+ALTER TABLE deliveries ADD COLUMN destination TEXT NOT NULL DEFAULT '';
+ALTER TABLE deliveries ADD COLUMN claims BIGINT NOT NULL DEFAULT 0;
 `
 
 // sqliteV2 replaces the dedup index, written at a random page per event,

@@ -67,7 +67,7 @@ type Store interface {
 
 	// Defer releases a claimed event and holds it until the given time with
 	// status (StatusPending or StatusWaiting) and a reason for the trace.
-	Defer(ctx context.Context, owner, id, status string, until time.Time, reason string) error
+	Defer(ctx context.Context, owner, id string, attempt int, status string, until time.Time, reason string) error
 
 	// Complete marks a claimed event processed (or failed), stores the
 	// outcome and creates its deliveries, in one transaction. Only the
@@ -79,8 +79,10 @@ type Store interface {
 	// processed.
 	Complete(ctx context.Context, owner, id string, out *Outcome) error
 
-	// ClaimDeliveries leases up to n pending deliveries with NextAt <= now.
-	ClaimDeliveries(ctx context.Context, owner string, n int, lease time.Duration) ([]*Delivery, error)
+	// ClaimDeliveries leases up to n pending deliveries with NextAt <= now,
+	// in order, passing over those whose Destination admit refuses; admit
+	// (nil: take all) is asked in order, inside the claim.
+	ClaimDeliveries(ctx context.Context, owner string, n int, lease time.Duration, admit func(destination string) bool) ([]*Delivery, error)
 
 	// Finish records one attempt of a claimed delivery and its new state:
 	// d.Status, d.NextAt, d.Attempts and d.LastError are written from d.
@@ -176,7 +178,14 @@ type Delivery struct {
 	// OnceKey, if set, may be held by one pending or delivered delivery
 	// at a time: Complete creates a delivery whose key is held as
 	// DeliverySkipped, saying by which.
-	OnceKey   string
+	OnceKey string
+	// Destination names the peer the delivery goes to (an HTTP origin, the
+	// SMTP server); "" when its kind cannot tell.
+	Destination string
+	// Claim counts the claims of the delivery, set by ClaimDeliveries:
+	// Finish records an attempt only for the latest claim, so an attempt
+	// that outlived its lease cannot overwrite the one that took over.
+	Claim     int64
 	CreatedAt time.Time
 	UpdatedAt time.Time
 	History   []*Attempt // filled by Event

@@ -90,6 +90,9 @@ type destinations struct {
 	mu   sync.Mutex
 	max  int
 	busy map[string]int
+	// passed says the latest claim passed over a delivery whose
+	// destination was full: a slot given back may let it go.
+	passed bool
 }
 
 // take claims a slot of dest and reports whether one was free. A delivery
@@ -107,16 +110,42 @@ func (ds *destinations) take(dest string) bool {
 	return true
 }
 
-// give returns a slot that take claimed.
-func (ds *destinations) give(dest string) {
+// admitter returns what tells a claim whether a delivery to a destination
+// may be taken: while that destination has a slot left, counting those
+// the claim took already. The claim runs before take; gives meanwhile
+// only free slots, so a take of what it admitted succeeds.
+func (ds *destinations) admitter() func(dest string) bool {
+	ds.mu.Lock()
+	ds.passed = false
+	ds.mu.Unlock()
+	claimed := map[string]int{}
+	return func(dest string) bool {
+		if dest == "" {
+			return true
+		}
+		ds.mu.Lock()
+		defer ds.mu.Unlock()
+		if ds.busy[dest]+claimed[dest] >= ds.max {
+			ds.passed = true
+			return false
+		}
+		claimed[dest]++
+		return true
+	}
+}
+
+// give returns a slot that take claimed, and reports whether a delivery
+// passed over for want of one may be waiting.
+func (ds *destinations) give(dest string) bool {
 	if dest == "" {
-		return
+		return false
 	}
 	ds.mu.Lock()
 	defer ds.mu.Unlock()
 	if ds.busy[dest]--; ds.busy[dest] <= 0 {
 		delete(ds.busy, dest)
 	}
+	return ds.passed
 }
 
 // destination names the peer d goes to, if its kind can tell.
@@ -129,6 +158,8 @@ func (w *Worker) destination(d *store.Delivery) string {
 
 // postponeFor is how long a delivery whose destination was busy waits
 // before it is claimed again; the slots go to other destinations meanwhile.
+// Claims admit deliveries by destination, so this only happens to
+// deliveries stored before their destination was.
 const postponeFor = time.Second
 
 // postpone puts a claimed delivery back unsent, due again shortly, without

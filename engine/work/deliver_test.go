@@ -195,9 +195,9 @@ func (k destKind) Destination(payload json.RawMessage) string {
 }
 
 // TestBusyDestinationLeavesSlotsForOthers: deliveries to a peer that hangs
-// take at most their share of the delivery slots; the rest are postponed
+// take at most their share of the delivery slots; the rest wait unclaimed,
 // unsent and uncounted, and a delivery to another peer goes out meanwhile.
-// Once the peer answers, the postponed ones are sent too.
+// Once the peer answers, the waiting ones are sent too.
 func TestBusyDestinationLeavesSlotsForOthers(t *testing.T) {
 	v := newEnv(t)
 	dk := destKind{&recKind{}}
@@ -247,36 +247,64 @@ func TestBusyDestinationLeavesSlotsForOthers(t *testing.T) {
 	if n := inFlight.Load(); n != 2 {
 		t.Errorf("%d sends to the hung peer in flight, want its share: 2 of 4 slots", n)
 	}
-	postponed := 0
+	waiting := 0
 	for _, d := range v.event(id).Deliveries {
-		if strings.HasPrefix(string(d.Payload), `{"text":"slow/`) && d.Status == store.DeliveryPending && d.Attempts == 0 && d.NextAt.After(v.clock.Now()) {
-			postponed++
+		if strings.HasPrefix(string(d.Payload), `{"text":"slow/`) && d.Status == store.DeliveryPending && d.Attempts == 0 {
+			waiting++
 		}
 	}
-	if postponed != 2 || counter(t, metrics.Postponed) < 2 {
-		t.Errorf("%d deliveries postponed unsent (metric %v), want 2", postponed, counter(t, metrics.Postponed))
+	if waiting != 4 || counter(t, metrics.Postponed) != 0 {
+		t.Errorf("%d slow deliveries pending unsent (%v claimed and put back), want 4 and none put back", waiting, counter(t, metrics.Postponed))
 	}
 
+	// When the peer answers, its freed slots wake the claim: no poll, no
+	// clock needed for the other two.
 	close(release)
-	// A postponed delivery claimed again before a finishing send gave its
-	// slot back is postponed once more: move the clock until all are sent.
-	v.eventually("the postponed deliveries to be sent", func() bool {
-		v.clock.Add(postponeFor)
-		w.Notify()
-		for _, d := range v.event(id).Deliveries {
-			if d.Status == store.DeliveryPending {
-				return false
-			}
-		}
-		return true
-	})
 	for i := range 4 {
-		d := findDelivery(v.event(id), fmt.Sprintf("%s.fan-out.%d", id, i))
+		d := v.waitDelivery(id, fmt.Sprintf("%s.fan-out.%d", id, i))
 		if d.Status != store.DeliveryDelivered || d.Attempts != 1 {
 			t.Errorf("slow delivery %d: %s after %d attempts, want delivered on the first", i, d.Status, d.Attempts)
 		}
 	}
 	if m := most.Load(); m > 2 {
 		t.Errorf("%d sends to one peer at once, want at most 2", m)
+	}
+}
+
+// TestHungPeerBacklogIsPassedOver: a long backlog of deliveries to a peer
+// that hangs does not stand in front of a delivery to another peer: once
+// the hung peer has its share of the slots, claims pass over its backlog
+// instead of claiming and putting it back.
+func TestHungPeerBacklogIsPassedOver(t *testing.T) {
+	v := newEnv(t)
+	dk := destKind{&recKind{}}
+	v.kinds["dest"] = dk
+	release := make(chan struct{})
+	defer close(release)
+	dk.send = func(ctx context.Context, m actions.Message) (string, error) {
+		if strings.Contains(string(m.Payload), "slow/") {
+			select {
+			case <-release:
+			case <-ctx.Done():
+				return "", ctx.Err()
+			}
+		}
+		return "200 OK", nil
+	}
+	var b strings.Builder
+	b.WriteString("rules:\n  - name: fan-out\n    on: CandidateHired\n    actions:\n")
+	for i := range 40 {
+		fmt.Fprintf(&b, "      - dest: {text: slow/%d}\n", i)
+	}
+	b.WriteString("      - dest: {text: fast/40}\n")
+	metrics := NewMetrics(nil)
+	w := v.worker(v.rules(b.String()), func(o *Options) { o.Concurrency = 4; o.Metrics = metrics })
+	id := v.ingest("candidate:1", map[string]any{"EventType": "CandidateHired", "CandidateId": 1})
+	v.run(w)
+	if d := v.waitDelivery(id, id+".fan-out.40"); d.Status != store.DeliveryDelivered {
+		t.Fatalf("delivery to the other peer: %s, want delivered", d.Status)
+	}
+	if n := counter(t, metrics.Postponed); n != 0 {
+		t.Errorf("%v deliveries claimed and put back, want none: claims pass over a full destination", n)
 	}
 }

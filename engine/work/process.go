@@ -166,6 +166,7 @@ func (w *Worker) delivery(e *event.Event, r *rules.Rule, a *rules.Action, vars m
 		note.Result = "dead: cannot render: " + err.Error()
 	} else {
 		d.Payload = payload
+		d.Destination = w.destination(d)
 		note.Result = "delivery " + d.ID
 		if once != "" { // the hash only: the key may be made of personal data
 			note.Result += fmt.Sprintf(" (once %q: skipped if already sent)", d.OnceKey)
@@ -186,7 +187,7 @@ func (w *Worker) deferEvent(ctx context.Context, e *event.Event, status string, 
 	if status == store.StatusWaiting {
 		w.opts.Metrics.EventsWaiting.Inc()
 	}
-	if err := w.opts.Store.Defer(ctx, w.opts.Owner, e.ID, status, until, why); err != nil && !errors.Is(err, store.ErrLeaseLost) {
+	if err := w.opts.Store.Defer(ctx, w.opts.Owner, e.ID, e.Attempts, status, until, why); err != nil && !errors.Is(err, store.ErrLeaseLost) {
 		w.opts.Logger.Error("deferring event failed", "event", e.ID, "err", err)
 	}
 }

@@ -101,7 +101,7 @@ func TestClaimsOnlyWhatItCanStart(t *testing.T) {
 	if rec := v.waitEvent(second); rec.Status != store.StatusProcessed {
 		t.Fatalf("second event %s while the delivery slot is busy, want processed", rec.Status)
 	}
-	got, err := v.store.ClaimDeliveries(v.ctx, "node-b", 8, time.Minute)
+	got, err := v.store.ClaimDeliveries(v.ctx, "node-b", 8, time.Minute, nil)
 	if err != nil || len(got) != 1 || got[0].ID != second+".hire.0" {
 		t.Fatalf("node-b claimed %v, %v; want the second delivery, which node-a has no slot for", got, err)
 	}

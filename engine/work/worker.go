@@ -127,10 +127,15 @@ type lane struct {
 // Notify wakes the worker now (an event was stored, a retry was asked for).
 func (w *Worker) Notify() {
 	for _, l := range w.lanes {
-		select {
-		case l.wake <- struct{}{}:
-		default:
-		}
+		l.poke()
+	}
+}
+
+// poke wakes the lane unless a wake-up is pending already.
+func (l *lane) poke() {
+	select {
+	case l.wake <- struct{}{}:
+	default:
 	}
 }
 
@@ -237,20 +242,31 @@ func (w *Worker) claimEvents(ctx, workCtx context.Context, n int) []func() {
 }
 
 // claimDeliveries leases up to n due deliveries and returns their sending.
+// The claim passes over deliveries to destinations whose share of the
+// slots is taken, so that their backlog does not stand in front of other
+// destinations' deliveries; when such a destination's send ends, the lane
+// is woken to claim again.
 func (w *Worker) claimDeliveries(ctx, workCtx context.Context, n int) []func() {
-	dels, err := w.opts.Store.ClaimDeliveries(ctx, w.opts.Owner, n, w.opts.SendLease)
+	dels, err := w.opts.Store.ClaimDeliveries(ctx, w.opts.Owner, n, w.opts.SendLease, w.dests.admitter())
 	if err != nil && ctx.Err() == nil {
 		w.opts.Logger.Error("claiming deliveries failed", "err", err)
 	}
 	jobs := make([]func(), 0, len(dels))
 	for _, d := range dels {
-		dest := w.destination(d)
+		dest := d.Destination
+		if dest == "" {
+			dest = w.destination(d) // stored before destinations were
+		}
 		if !w.dests.take(dest) {
 			w.postpone(ctx, d, dest)
 			continue
 		}
 		jobs = append(jobs, func() {
-			defer w.dests.give(dest)
+			defer func() {
+				if w.dests.give(dest) {
+					w.lanes[1].poke()
+				}
+			}()
 			w.deliver(workCtx, d)
 		})
 	}

@@ -27,7 +27,7 @@ func processed(h *Harness, mk func(id string) []*store.Delivery) string {
 // claimDeliveries claims up to 10 deliveries and returns their ids.
 func claimDeliveries(h *Harness, owner string) []string {
 	h.T.Helper()
-	ds, err := h.Store.ClaimDeliveries(h.Ctx, owner, 10, 90*time.Second)
+	ds, err := h.Store.ClaimDeliveries(h.Ctx, owner, 10, 90*time.Second, nil)
 	if err != nil {
 		h.T.Fatalf("claiming deliveries: %v", err)
 	}
@@ -145,5 +145,70 @@ func testReleaseAll(t *testing.T, h *Harness) {
 	}
 	if ev, ds := h.Claim("w2", time.Hour), claimDeliveries(h, "w2"); len(ev) != 1 || len(ds) != 1 {
 		t.Fatalf("after ReleaseAll claimed %v and %v, want one of each", ev, ds)
+	}
+}
+
+// testClaimSkipsDestinations: a claim asks admit about each due delivery's
+// destination, in order, and passes over those it refuses without leasing
+// them; each delivery keeps its destination.
+func testClaimSkipsDestinations(t *testing.T, h *Harness) {
+	now := h.Clock.Now()
+	var toB string
+	processed(h, func(id string) []*store.Delivery {
+		var ds []*store.Delivery
+		for i := range 3 {
+			d := delivery(id, i, `{}`, now)
+			d.Destination = "https://a.example"
+			ds = append(ds, d)
+		}
+		b := delivery(id, 3, `{}`, now)
+		b.Destination, toB = "https://b.example", b.ID
+		return append(ds, b)
+	})
+	var asked []string
+	admit := func(dest string) bool {
+		asked = append(asked, dest)
+		return dest != "https://a.example"
+	}
+	got, err := h.Store.ClaimDeliveries(h.Ctx, "d1", 1, time.Minute, admit)
+	if err != nil || len(got) != 1 || got[0].ID != toB || got[0].Destination != "https://b.example" {
+		t.Fatalf("claim refusing a = %v, %v; want only %s, with its destination", got, err, toB)
+	}
+	if want := []string{"https://a.example", "https://a.example", "https://a.example", "https://b.example"}; !slices.Equal(asked, want) {
+		t.Errorf("admit asked about %v, want %v", asked, want)
+	}
+	if ids := claimDeliveries(h, "d1"); len(ids) != 3 {
+		t.Errorf("claim taking all = %v, want the 3 to a (passed over, not leased)", ids)
+	}
+}
+
+// testFinishOnlyByItsClaim: when a claim outlives its lease and the same
+// owner claims the delivery again, only the newer claim may record an
+// attempt; the stale one gets ErrLeaseLost and changes nothing.
+func testFinishOnlyByItsClaim(t *testing.T, h *Harness) {
+	now := h.Clock.Now()
+	processed(h, func(id string) []*store.Delivery { return []*store.Delivery{delivery(id, 0, `{}`, now)} })
+	first, err := h.Store.ClaimDeliveries(h.Ctx, "node", 1, time.Minute, nil)
+	if err != nil || len(first) != 1 {
+		t.Fatalf("claim: %v %v", first, err)
+	}
+	h.Clock.Advance(2 * time.Minute)
+	second, err := h.Store.ClaimDeliveries(h.Ctx, "node", 1, time.Minute, nil)
+	if err != nil || len(second) != 1 || second[0].Claim == first[0].Claim {
+		t.Fatalf("second claim: %v %v", second, err)
+	}
+	stale := first[0]
+	stale.Status, stale.Attempts, stale.NextAt = store.DeliveryPending, 1, h.Clock.Now().Add(10*time.Second)
+	if err := h.Store.Finish(h.Ctx, "node", stale, &store.Attempt{N: 1, Detail: "HTTP 503"}); !errors.Is(err, store.ErrLeaseLost) {
+		t.Fatalf("Finish by the stale claim = %v, want ErrLeaseLost", err)
+	}
+	live := second[0]
+	live.Status, live.Attempts = store.DeliveryDelivered, 1
+	if err := h.Store.Finish(h.Ctx, "node", live, &store.Attempt{N: 1, OK: true, Detail: "HTTP 200"}); err != nil {
+		t.Fatalf("Finish by the live claim: %v", err)
+	}
+	rec := h.Record(live.EventID)
+	if d := rec.Deliveries[0]; d.Status != store.DeliveryDelivered || len(d.History) != 1 || !d.History[0].OK {
+		t.Errorf("delivery %s with %d attempts, want delivered once", d.Status, len(d.History))
 	}
 }

@@ -27,7 +27,7 @@ func testPrune(t *testing.T, h *Harness) {
 	})
 	waiting, _ := h.Ingest(h.Event("CandidateUpdated", "CandidateId:4", 1), 0, 0)
 	h.Claim("events", time.Minute)
-	if err := h.Store.Defer(h.Ctx, "events", waiting, store.StatusWaiting, now.Add(2*month), "quota"); err != nil {
+	if err := h.Store.Defer(h.Ctx, "events", waiting, 0, store.StatusWaiting, now.Add(2*month), "quota"); err != nil {
 		t.Fatal(err)
 	}
 	pending, _ := h.Ingest(h.Event("CandidateUpdated", "CandidateId:5", 2), 0, 2*month)

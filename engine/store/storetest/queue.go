@@ -33,7 +33,7 @@ func testClaimPerKeyOrder(t *testing.T, h *Harness) {
 		complete(h, "w1", id)
 	}
 	// a1 deferred into the future still blocks a2.
-	if err := h.Store.Defer(h.Ctx, "w1", a1, store.StatusWaiting, h.Clock.Now().Add(time.Hour), "quota"); err != nil {
+	if err := h.Store.Defer(h.Ctx, "w1", a1, 0, store.StatusWaiting, h.Clock.Now().Add(time.Hour), "quota"); err != nil {
 		t.Fatal(err)
 	}
 	if got := h.Claim("w2", time.Minute); len(got) != 0 {
@@ -68,11 +68,11 @@ func testLeaseExpiry(t *testing.T, h *Harness) {
 	if !errors.Is(err, store.ErrLeaseLost) {
 		t.Errorf("Complete by the old owner = %v, want ErrLeaseLost", err)
 	}
-	err = h.Store.Defer(h.Ctx, "w1", id, store.StatusPending, h.Clock.Now(), "")
+	err = h.Store.Defer(h.Ctx, "w1", id, 0, store.StatusPending, h.Clock.Now(), "")
 	if !errors.Is(err, store.ErrLeaseLost) {
 		t.Errorf("Defer by the old owner = %v, want ErrLeaseLost", err)
 	}
-	err = h.Store.Defer(h.Ctx, "w1", "no-such-event", store.StatusPending, h.Clock.Now(), "")
+	err = h.Store.Defer(h.Ctx, "w1", "no-such-event", 0, store.StatusPending, h.Clock.Now(), "")
 	if !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("Defer of an unknown id = %v, want ErrNotFound", err)
 	}
@@ -83,7 +83,7 @@ func testDefer(t *testing.T, h *Harness) {
 	id, _ := h.Ingest(h.Event("CandidateHired", "candidate:1", 1), 0, 0)
 	h.Claim("w1", time.Minute)
 	until := h.Clock.Now().Add(5 * time.Minute)
-	if err := h.Store.Defer(h.Ctx, "w1", id, store.StatusWaiting, until, "candidate Candidates: quota"); err != nil {
+	if err := h.Store.Defer(h.Ctx, "w1", id, 0, store.StatusWaiting, until, "candidate Candidates: quota"); err != nil {
 		t.Fatal(err)
 	}
 	rec := h.Record(id)
@@ -97,8 +97,25 @@ func testDefer(t *testing.T, h *Harness) {
 	if got := h.Claim("w1", time.Minute); !slices.Equal(got, []string{id}) {
 		t.Fatalf("claim after deferral = %v", got)
 	}
-	if err := h.Store.Defer(h.Ctx, "w1", id, store.StatusProcessed, until, ""); err == nil {
+	if err := h.Store.Defer(h.Ctx, "w1", id, 0, store.StatusProcessed, until, ""); err == nil {
 		t.Error("Defer accepted status processed")
+	}
+	// The claim above made attempt 2. When it outlives its lease and the
+	// same owner claims the event again (attempt 3), only the newer claim
+	// may defer it.
+	h.Clock.Advance(2 * time.Minute)
+	if got := h.Claim("w1", time.Minute); !slices.Equal(got, []string{id}) {
+		t.Fatalf("claim after the lease = %v", got)
+	}
+	err := h.Store.Defer(h.Ctx, "w1", id, 2, store.StatusPending, h.Clock.Now().Add(time.Hour), "stale")
+	if !errors.Is(err, store.ErrLeaseLost) {
+		t.Errorf("Defer by the stale claim = %v, want ErrLeaseLost", err)
+	}
+	if err := h.Store.Defer(h.Ctx, "w1", id, 3, store.StatusPending, h.Clock.Now(), "live"); err != nil {
+		t.Errorf("Defer by the live claim: %v", err)
+	}
+	if rec := h.Record(id); rec.Reason != "live" {
+		t.Errorf("reason %q, want the live claim's", rec.Reason)
 	}
 }
 

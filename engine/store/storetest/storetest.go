@@ -48,6 +48,8 @@ func Run(t *testing.T, newURL NewURL) {
 		{"CompleteOnlyByItsClaim", testCompleteOnlyByItsClaim},
 		{"ClaimDeliveriesDue", testClaimDeliveriesDue},
 		{"FinishAndRetry", testFinishAndRetry},
+		{"FinishOnlyByItsClaim", testFinishOnlyByItsClaim},
+		{"ClaimSkipsDestinations", testClaimSkipsDestinations},
 		{"Once", testOnce},
 		{"ReleaseAll", testReleaseAll},
 		{"Replay", testReplay},
