@@ -24,7 +24,9 @@ func (s *sqlStore) Snapshot(ctx context.Context, object, id string) (*Snapshot, 
 	return &snap, nil
 }
 
-// PutSnapshot stores a fresh copy; the copy it replaces becomes Prior.
+// PutSnapshot stores a fresh copy; the copy it replaces becomes Prior. A
+// copy fetched before the stored one (stored late by another flight or
+// node) is dropped.
 func (s *sqlStore) PutSnapshot(ctx context.Context, snap *Snapshot) error {
 	at := snap.FetchedAt
 	if at.IsZero() {
@@ -33,7 +35,8 @@ func (s *sqlStore) PutSnapshot(ctx context.Context, snap *Snapshot) error {
 	return s.b.write(ctx, func(tx q) error {
 		_, err := tx.exec(ctx, `INSERT INTO snapshots (object, id, data, fetched_at) VALUES (?, ?, ?, ?)
 			ON CONFLICT (object, id) DO UPDATE SET prior = snapshots.data, prior_at = snapshots.fetched_at,
-			data = excluded.data, fetched_at = excluded.fetched_at`,
+			data = excluded.data, fetched_at = excluded.fetched_at
+			WHERE excluded.fetched_at >= snapshots.fetched_at`,
 			snap.Object, snap.ID, blob(snap.Data), ms(at))
 		if err != nil {
 			return fmt.Errorf("storing snapshot %s %s: %w", snap.Object, snap.ID, err)

@@ -32,6 +32,16 @@ func testSnapshotPrior(t *testing.T, h *Harness) {
 		!got.FetchedAt.Equal(h.Clock.Now()) || !got.PriorAt.Equal(t1) {
 		t.Fatalf("second snapshot = %+v, %v", got, err)
 	}
+	// A copy fetched earlier that is stored later (two flights, two nodes)
+	// does not replace the newer one.
+	late := &store.Snapshot{Object: "candidate", ID: "987654", Data: json.RawMessage(`{"Status":"Interview"}`), FetchedAt: t1.Add(time.Second)}
+	if err := h.Store.PutSnapshot(h.Ctx, late); err != nil {
+		t.Fatal(err)
+	}
+	got, err = h.Store.Snapshot(h.Ctx, "candidate", "987654")
+	if err != nil || string(got.Data) != `{"Status":"Hired"}` || string(got.Prior) != `{"Status":"New"}` {
+		t.Fatalf("after an older copy = %+v, %v; want the newer copy kept", got, err)
+	}
 	if _, err := h.Store.Snapshot(h.Ctx, "position", "987654"); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("objects share ids: %v", err)
 	}
