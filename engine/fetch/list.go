@@ -101,6 +101,14 @@ func (f *Fetcher) callList(ctx context.Context, w *want, at time.Time) (*loaded,
 	switch {
 	case errors.As(err, &pe):
 		return f.paused(ctx, method, pe)
+	case errors.Is(err, ErrUnusable):
+		// The list cannot serve (HTTP 400: take too large for the
+		// account, say): its waiting objects are fetched alone instead,
+		// and no event fails for it.
+		f.metrics.call(method, "error")
+		f.log.Warn("list call unusable; fetching its objects one by one", "object", w.o.Name, "err", err)
+		f.lists.listed(w, false, at)
+		return &loaded{}, nil
 	case err != nil:
 		f.metrics.call(method, "error")
 		return nil, err
@@ -132,11 +140,11 @@ func (f *Fetcher) listItems(ctx context.Context, w *want) (map[string]any, error
 	}
 	env, ok := body.(map[string]any)
 	if !ok {
-		return nil, fmt.Errorf("fetch: listing %s: answer is %T, not a JSON object", w.o.Name, body)
+		return nil, fmt.Errorf("fetch: listing %s: %w: answer is %T, not a JSON object", w.o.Name, ErrUnusable, body)
 	}
 	v, err := expr.Run(w.o.list.sel, env)
 	if err != nil {
-		return nil, fmt.Errorf("fetch: listing %s: select: %w", w.o.Name, err)
+		return nil, fmt.Errorf("fetch: listing %s: %w: select: %w", w.o.Name, ErrUnusable, err)
 	}
 	list, _ := v.([]any)
 	items := make(map[string]any, len(list))

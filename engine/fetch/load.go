@@ -130,18 +130,43 @@ func (f *Fetcher) load(ctx context.Context, w *want) (*loaded, error) {
 		return nil, fmt.Errorf("fetch: reading copy of %s %s: %w", w.o.Name, w.id, err)
 	}
 	f.metrics.lookup(w.o.Name, "miss")
-	method := w.o.method
-	useList := f.lists.crowded(w)
-	if useList {
-		method = w.o.list.method
+	if f.lists.crowded(w) {
+		return f.listFlight(ctx, w, now)
 	}
-	if l, err := f.take(ctx, method, now); l != nil || err != nil {
+	if l, err := f.take(ctx, w.o.method, now); l != nil || err != nil {
 		return l, err
 	}
-	if useList {
-		return f.callList(ctx, w, now)
-	}
 	return f.call(ctx, w, now, before)
+}
+
+// listFlight makes one list call for every object that waits for the same
+// list at once (their events are often claimed together, when the budget
+// reopens), then gives w its own copy from the store.
+func (f *Fetcher) listFlight(ctx context.Context, w *want, now time.Time) (*loaded, error) {
+	v, err, _ := f.group.Do("list\x00"+listKey(w), func() (any, error) {
+		if l, err := f.take(ctx, w.o.list.method, now); l != nil || err != nil {
+			return l, err
+		}
+		return f.callList(ctx, w, now)
+	})
+	if err != nil {
+		return nil, err
+	}
+	l := v.(*loaded)
+	if !l.wait.IsZero() || l.snap != nil && l.snap.ID == w.id {
+		return l, nil
+	}
+	// The list was made for another object: w's copy, if the list held
+	// it, is in the store now. If not, w is fetched alone next.
+	snap, err := f.store.Snapshot(ctx, w.o.Name, w.id)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return &loaded{}, nil
+	case err != nil:
+		return nil, fmt.Errorf("fetch: reading copy of %s %s: %w", w.o.Name, w.id, err)
+	}
+	f.cache.put(snap)
+	return &loaded{snap: snap, fetched: w.accept(snap.FetchedAt)}, nil
 }
 
 // take reserves one call of method; a non-nil *loaded says until when to
