@@ -24,7 +24,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		RulesMatched: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "hirewire_rule_matches_total",
 			Help: "Events matched, by rule."}, []string{"rule"}),
 		RuleErrors: prometheus.NewCounter(prometheus.CounterOpts{Name: "hirewire_rule_errors_total",
-			Help: "Rule conditions that failed to evaluate."}),
+			Help: "Conditions (a rule's or an action's when) that failed to evaluate."}),
 		Attempts: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "hirewire_delivery_attempts_total",
 			Help: "Delivery attempts by action kind and outcome (delivered, retry, permanent)."}, []string{"kind", "outcome"}),
 		DeadDeliveries: prometheus.NewCounter(prometheus.CounterOpts{Name: "hirewire_deliveries_dead_total",

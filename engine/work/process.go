@@ -141,6 +141,7 @@ func (w *Worker) delivery(e *event.Event, r *rules.Rule, a *rules.Action, vars m
 			note.Result = "skipped: when is false"
 			if err != nil {
 				note.Result = "skipped: when: " + err.Error()
+				w.opts.Metrics.RuleErrors.Inc() // as the rule's own when would
 			}
 			return nil, note
 		}

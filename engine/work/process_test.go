@@ -60,7 +60,8 @@ func TestEventsAboutOneObjectKeepArrivalOrder(t *testing.T) {
 
 // TestFailingConditionIsRecordedAndOthersRun: a `when` that fails at run
 // time gives that rule the verdict "error" with the reason, counts in
-// metrics, and the event is still processed with the other rules.
+// metrics, and the event is still processed with the other rules; an
+// action's failing `when` skips that action and counts too.
 func TestFailingConditionIsRecordedAndOthersRun(t *testing.T) {
 	v := newEnv(t)
 	set := v.rules(`rules:
@@ -70,7 +71,10 @@ func TestFailingConditionIsRecordedAndOthersRun(t *testing.T) {
     actions: [{rec: {text: never}}]
   - name: fine
     on: CandidateHired
-    actions: [{rec: {text: "hired {{ event.CandidateId }}"}}]
+    actions:
+      - rec: {text: "hired {{ event.CandidateId }}"}
+      - rec: {text: never}
+        when: event.Missing.Field == 2
   - name: other
     on: ProjectCreated
     actions: [{rec: {text: never}}]
@@ -90,8 +94,8 @@ func TestFailingConditionIsRecordedAndOthersRun(t *testing.T) {
 	if b := verdict(tr, "broken"); b.Verdict != "error" || !strings.Contains(b.Why, "cannot fetch Field") {
 		t.Errorf("broken: %+v, want verdict error with the reason", b)
 	}
-	if f := verdict(tr, "fine"); f.Verdict != "matched" || len(f.Actions) != 1 {
-		t.Errorf("fine: %+v, want matched with one action", f)
+	if f := verdict(tr, "fine"); f.Verdict != "matched" || len(f.Actions) != 2 || !strings.HasPrefix(f.Actions[1].Result, "skipped: when: ") {
+		t.Errorf("fine: %+v, want matched, its second action skipped with the error", f)
 	}
 	if o := verdict(tr, "other"); o.Verdict != "skipped" {
 		t.Errorf("other: %+v, want skipped", o)
@@ -104,8 +108,8 @@ func TestFailingConditionIsRecordedAndOthersRun(t *testing.T) {
 	if len(rec.Deliveries) != 1 || rec.Deliveries[0].ID != id+".fine.0" {
 		t.Errorf("deliveries %+v, want only fine's", rec.Deliveries)
 	}
-	if n := counter(t, w.opts.Metrics.RuleErrors); n != 1 {
-		t.Errorf("rule errors metric %v, want 1", n)
+	if n := counter(t, w.opts.Metrics.RuleErrors); n != 2 {
+		t.Errorf("rule errors metric %v, want 2: the rule's when and an action's", n)
 	}
 }
 
