@@ -52,3 +52,45 @@ func testSnapshotPrior(t *testing.T, h *Harness) {
 		t.Errorf("Snapshot after delete = %v, want ErrNotFound", err)
 	}
 }
+
+// testServeSnapshot: the first event given a copy is told so, again when
+// it asks again; any other event is not, until a newer copy is stored; a
+// copy that is not the stored one is never first.
+func testServeSnapshot(t *testing.T, h *Harness) {
+	at := h.Clock.Now()
+	put := func(status string, at time.Time) {
+		t.Helper()
+		snap := &store.Snapshot{Object: "candidate", ID: "1", Data: json.RawMessage(`{"Status":"` + status + `"}`), FetchedAt: at}
+		if err := h.Store.PutSnapshot(h.Ctx, snap); err != nil {
+			t.Fatal(err)
+		}
+	}
+	serve := func(fetched time.Time, ev string) bool {
+		t.Helper()
+		first, err := h.Store.ServeSnapshot(h.Ctx, "candidate", "1", fetched, ev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return first
+	}
+	put("New", at)
+	for _, c := range []struct {
+		ev   string
+		want bool
+	}{{"e1", true}, {"e1", true}, {"e2", false}} {
+		if got := serve(at, c.ev); got != c.want {
+			t.Errorf("serving %s = %v, want %v", c.ev, got, c.want)
+		}
+	}
+	later := at.Add(time.Minute)
+	put("Hired", later)
+	if serve(at, "e3") {
+		t.Error("a replaced copy was served as first")
+	}
+	if !serve(later, "e2") || serve(later, "e1") {
+		t.Error("the new copy: want e2 first and e1 not")
+	}
+	if serve(later, "e9") || func() bool { f, _ := h.Store.ServeSnapshot(h.Ctx, "candidate", "404", later, "e9"); return f }() {
+		t.Error("served first for a copy already given, or one that does not exist")
+	}
+}

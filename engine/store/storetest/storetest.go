@@ -55,6 +55,7 @@ func Run(t *testing.T, newURL NewURL) {
 		{"Replay", testReplay},
 		{"Events", testEvents},
 		{"SnapshotPrior", testSnapshotPrior},
+		{"ServeSnapshot", testServeSnapshot},
 		{"ErasePersonal", testErasePersonal},
 		{"EraseDefaultsAndNoKey", testEraseDefaultsAndNoKey},
 		{"EraseWhileFinishing", testEraseWhileFinishing},
