@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hirewire/hirewire/engine/store"
 	"github.com/hirewire/hirewire/engine/event"
+	"github.com/hirewire/hirewire/engine/store"
 	"github.com/hirewire/hirewire/rules/tmpl"
 )
 
