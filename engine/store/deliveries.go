@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -26,27 +28,23 @@ func scanDelivery(sc scanner) (*Delivery, error) {
 	return &d, nil
 }
 
-// claimLookahead is how many due deliveries beyond n a claim looks at to
-// find n that admit takes, when destinations are full.
-const claimLookahead = 64
+// claimLookahead is how many due deliveries beyond n one query of a claim
+// reads to find n that admit takes; claimQueries bounds the queries. Each
+// query after the first passes over the destinations admit refused, so a
+// long backlog for a full destination costs one query, not a scan.
+const (
+	claimLookahead = 64
+	claimQueries   = 4
+)
 
 // ClaimDeliveries leases up to n pending deliveries that are due, in order,
 // passing over those that admit refuses (admit nil takes all).
 func (s *sqlStore) ClaimDeliveries(ctx context.Context, owner string, n int, lease time.Duration, admit func(destination string) bool) ([]*Delivery, error) {
 	now := ms(s.now())
-	look := n
-	if admit != nil {
-		look += claimLookahead
-	}
 	var out []*Delivery
 	err := s.b.write(ctx, func(tx q) error {
 		out = out[:0]
-		r, err := tx.query(ctx, `SELECT id, destination FROM deliveries WHERE status = 'pending'
-			AND next_at <= ? AND lease_until <= ? ORDER BY next_at, seq LIMIT ?`+s.d.skipLocked, now, now, look)
-		if err != nil {
-			return fmt.Errorf("selecting deliveries: %w", err)
-		}
-		ids, err := admitted(r, n, admit)
+		ids, err := s.admittedDeliveries(ctx, tx, now, n, admit)
 		if err != nil {
 			return fmt.Errorf("selecting deliveries: %w", err)
 		}
@@ -66,21 +64,58 @@ func (s *sqlStore) ClaimDeliveries(ctx context.Context, owner string, n int, lea
 	return out, nil
 }
 
-// admitted reads (id, destination) rows and returns the ids of the first n
-// that admit takes.
-func admitted(r rows, n int, admit func(string) bool) ([]string, error) {
-	defer r.Close()
+// admittedDeliveries returns the ids of the first n due deliveries that
+// admit takes, asking it about each once, in order.
+func (s *sqlStore) admittedDeliveries(ctx context.Context, tx q, now int64, n int, admit func(string) bool) ([]string, error) {
+	if admit == nil {
+		return claimIDs(ctx, tx, `SELECT id FROM deliveries WHERE status = 'pending'
+			AND next_at <= ? AND lease_until <= ? ORDER BY next_at, seq LIMIT ?`+s.d.skipLocked, now, now, n)
+	}
 	var ids []string
-	for len(ids) < n && r.Next() {
-		var id, dest string
-		if err := r.Scan(&id, &dest); err != nil {
+	seen := map[string]bool{}
+	var refused []string
+	for range claimQueries {
+		query := `SELECT id, destination FROM deliveries WHERE status = 'pending' AND next_at <= ? AND lease_until <= ?`
+		args := []any{now, now}
+		if len(refused) > 0 {
+			query += ` AND destination NOT IN (?` + strings.Repeat(", ?", len(refused)-1) + `)`
+			for _, d := range refused {
+				args = append(args, d)
+			}
+		}
+		look := n + claimLookahead
+		r, err := tx.query(ctx, query+` ORDER BY next_at, seq LIMIT ?`+s.d.skipLocked, append(args, look)...)
+		if err != nil {
 			return nil, err
 		}
-		if admit == nil || admit(dest) {
-			ids = append(ids, id)
+		read := 0
+		for len(ids) < n && r.Next() {
+			read++
+			var id, dest string
+			if err := r.Scan(&id, &dest); err != nil {
+				r.Close()
+				return nil, err
+			}
+			if seen[id] {
+				continue
+			}
+			seen[id] = true
+			if admit(dest) {
+				ids = append(ids, id)
+			} else if !slices.Contains(refused, dest) {
+				refused = append(refused, dest)
+			}
+		}
+		err = r.Err()
+		r.Close()
+		if err != nil {
+			return nil, err
+		}
+		if len(ids) >= n || read < look {
+			break // enough, or every due delivery was read
 		}
 	}
-	return ids, r.Err()
+	return ids, nil
 }
 
 // Finish records an attempt of a claimed delivery and its new state.

@@ -293,15 +293,16 @@ func TestHungPeerBacklogIsPassedOver(t *testing.T) {
 	}
 	var b strings.Builder
 	b.WriteString("rules:\n  - name: fan-out\n    on: CandidateHired\n    actions:\n")
-	for i := range 40 {
+	const backlog = 150 // more than one claim query reads
+	for i := range backlog {
 		fmt.Fprintf(&b, "      - dest: {text: slow/%d}\n", i)
 	}
-	b.WriteString("      - dest: {text: fast/40}\n")
+	fmt.Fprintf(&b, "      - dest: {text: fast/%d}\n", backlog)
 	metrics := NewMetrics(nil)
 	w := v.worker(v.rules(b.String()), func(o *Options) { o.Concurrency = 4; o.Metrics = metrics })
 	id := v.ingest("candidate:1", map[string]any{"EventType": "CandidateHired", "CandidateId": 1})
 	v.run(w)
-	if d := v.waitDelivery(id, id+".fan-out.40"); d.Status != store.DeliveryDelivered {
+	if d := v.waitDelivery(id, fmt.Sprintf("%s.fan-out.%d", id, backlog)); d.Status != store.DeliveryDelivered {
 		t.Fatalf("delivery to the other peer: %s, want delivered", d.Status)
 	}
 	if n := counter(t, metrics.Postponed); n != 0 {
