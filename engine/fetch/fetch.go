@@ -40,9 +40,6 @@ type Store interface {
 	PutSnapshot(ctx context.Context, s *store.Snapshot) error
 	// DeleteSnapshot erases an object's copies.
 	DeleteSnapshot(ctx context.Context, object, id string) error
-	// ServeSnapshot records that a copy is given to an event and reports
-	// whether the event is the first given it.
-	ServeSnapshot(ctx context.Context, object, id string, fetchedAt time.Time, eventID string) (bool, error)
 	// TakeCall reserves one call of an API method if the budget allows it
 	// at now; otherwise next is the earliest time a call could be allowed.
 	TakeCall(ctx context.Context, method string, now time.Time, perHour, perDay int) (ok bool, next time.Time, err error)
@@ -215,11 +212,7 @@ func (f *Fetcher) Fetch(ctx context.Context, e *event.Event, fields map[string]a
 			reasons = append(reasons, g.reason)
 			continue
 		}
-		prior, err := f.changed(ctx, g, e)
-		if err != nil {
-			return Result{}, err
-		}
-		if err := res.add(name, g, prior); err != nil {
+		if err := res.add(name, g, e); err != nil {
 			return Result{}, err
 		}
 	}
@@ -228,29 +221,8 @@ func (f *Fetcher) Fetch(ctx context.Context, e *event.Event, fields map[string]a
 	return res, nil
 }
 
-// changed reports whether event e sees the copy g holds as a change, its
-// Prior as previous: when the copy was fetched after e was seen, and no
-// other event was given it first. An event that finds the copy another
-// event already saw as a change sees no change, so one edit that HR
-// Manager announces twice (CandidateStatusUpdated and CandidateUpdated) is
-// one change for the rules.
-func (f *Fetcher) changed(ctx context.Context, g got, e *event.Event) (bool, error) {
-	if g.snap == nil || g.snap.FetchedAt.Before(seen(e)) {
-		return false, nil
-	}
-	if f.store == nil { // fixtures: every event is the first
-		return true, nil
-	}
-	first, err := f.store.ServeSnapshot(ctx, g.snap.Object, g.snap.ID, g.snap.FetchedAt, e.ID)
-	if err != nil {
-		return false, fmt.Errorf("fetch: %w", err)
-	}
-	return first, nil
-}
-
-// add puts one object's copy into the result; with prior, the copy before
-// it is previous, else the copy itself.
-func (r *Result) add(name string, g got, prior bool) error {
+// add puts one object's copy into the result.
+func (r *Result) add(name string, g got, e *event.Event) error {
 	if g.stale {
 		r.Stale = append(r.Stale, name)
 	}
@@ -266,7 +238,7 @@ func (r *Result) add(name string, g got, prior bool) error {
 		return fmt.Errorf("fetch: decoding copy of %s %s: %w (%w)", name, g.snap.ID, err, ErrNotFetchable)
 	}
 	prevData := g.snap.Data
-	if prior {
+	if !g.snap.FetchedAt.Before(seen(e)) {
 		prevData = g.snap.Prior
 	}
 	prev, err := decodeCopy(prevData)

@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hirewire/hirewire/engine/event"
 	"github.com/hirewire/hirewire/engine/store"
 	"github.com/hirewire/hirewire/rules/tmpl"
 )
@@ -279,56 +278,6 @@ func TestPreviousShowsTheChangeOfThisEvent(t *testing.T) {
 		res, fire = step("CandidateRegistered", "")
 		if fire || len(res.Fetched) != 0 || api.count() != 3 {
 			t.Errorf("cached copy: fire = %v, fetched %v, calls %d", fire, res.Fetched, api.count())
-		}
-	})
-}
-
-// TestOneChangeAnnouncedTwiceIsOneChange: HR Manager announces one status
-// change with two events (CandidateStatusUpdated and CandidateUpdated),
-// both received before the fetch. The first event processed sees the
-// change; the second finds the same copy and sees none, so a rule on the
-// change fires once. The first event, retried, still sees its change.
-func TestOneChangeAnnouncedTwiceIsOneChange(t *testing.T) {
-	eachStore(t, func(t *testing.T, kind string) {
-		clk := newClock()
-		api := newFakeAPI(t, clk)
-		f := newFetcher(t, api, clk, openStore(t, kind))
-		changed, err := tmpl.NewEnv("candidate").CompileBool(`previous.candidate?.Status != candidate.Status`)
-		if err != nil {
-			t.Fatal(err)
-		}
-		fires := func(e *event.Event, fields map[string]any) bool {
-			t.Helper()
-			res, err := f.Fetch(ctx, e, fields, []string{"candidate"})
-			if err != nil || !res.Wait.IsZero() {
-				t.Fatalf("%s: wait %v, err %v", e.Type, res.Wait, err)
-			}
-			ok, err := changed.Bool(map[string]any{"event": fields, "candidate": res.Objects["candidate"], "previous": res.Previous})
-			if err != nil {
-				t.Fatal(err)
-			}
-			return ok
-		}
-		api.setStatus("1", "New")
-		if e, fl := newEvent("CandidateRegistered", 1, clk.Now()); !fires(e, fl) {
-			t.Fatal("first sight did not fire")
-		}
-		clk.Add(time.Minute)
-		api.setStatus("1", "Interview")
-		e1, f1 := newEvent("CandidateStatusUpdated", 1, clk.Now())
-		e2, f2 := newEvent("CandidateUpdated", 1, clk.Now().Add(time.Millisecond))
-		clk.Add(time.Second)
-		if !fires(e1, f1) {
-			t.Error("the first announcement did not see the change")
-		}
-		if fires(e2, f2) {
-			t.Error("the second announcement of the same change saw it again")
-		}
-		if !fires(e1, f1) {
-			t.Error("the first event, asked again (a retry), lost its change")
-		}
-		if api.count() != 2 {
-			t.Errorf("calls = %d, want 2", api.count())
 		}
 	})
 }

@@ -14,7 +14,6 @@ import (
 type memStore struct {
 	mu     sync.Mutex
 	snaps  map[string]*store.Snapshot
-	served map[string]string // object/id → event first given the copy
 	calls  map[string][]time.Time
 	paused map[string]time.Time
 }
@@ -22,7 +21,7 @@ type memStore struct {
 var _ Store = (*memStore)(nil)
 
 func newMemStore() *memStore {
-	return &memStore{snaps: map[string]*store.Snapshot{}, served: map[string]string{}, calls: map[string][]time.Time{}, paused: map[string]time.Time{}}
+	return &memStore{snaps: map[string]*store.Snapshot{}, calls: map[string][]time.Time{}, paused: map[string]time.Time{}}
 }
 
 func (m *memStore) Snapshot(_ context.Context, object, id string) (*store.Snapshot, error) {
@@ -45,23 +44,7 @@ func (m *memStore) PutSnapshot(_ context.Context, s *store.Snapshot) error {
 		c.Prior, c.PriorAt = old.Data, old.FetchedAt
 	}
 	m.snaps[s.Object+"/"+s.ID] = &c
-	delete(m.served, s.Object+"/"+s.ID)
 	return nil
-}
-
-func (m *memStore) ServeSnapshot(_ context.Context, object, id string, fetchedAt time.Time, eventID string) (bool, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	k := object + "/" + id
-	s, ok := m.snaps[k]
-	if !ok || !s.FetchedAt.Equal(fetchedAt) {
-		return false, nil
-	}
-	if by := m.served[k]; by != "" && by != eventID {
-		return false, nil
-	}
-	m.served[k] = eventID
-	return true, nil
 }
 
 func (m *memStore) DeleteSnapshot(_ context.Context, object, id string) error {

@@ -23,13 +23,13 @@ type dialect struct {
 
 var sqliteDialect = dialect{
 	name:       "sqlite",
-	migrations: []string{sqliteV1, sqliteV2, onceV, deliveriesV, servedV},
+	migrations: []string{sqliteV1, sqliteV2, onceV, deliveriesV},
 	exclusive:  true,
 }
 
 var postgresDialect = dialect{
 	name:        "postgres",
-	migrations:  []string{postgresV1, onceV, deliveriesV, servedV},
+	migrations:  []string{postgresV1, onceV, deliveriesV},
 	skipLocked:  " FOR UPDATE SKIP LOCKED",
 	forUpdate:   " FOR UPDATE",
 	ingestLock:  "SELECT pg_advisory_xact_lock(7244110001)",
@@ -50,13 +50,6 @@ CREATE UNIQUE INDEX deliveries_once ON deliveries (once_key) WHERE once_key <> '
 const deliveriesV = `
 ALTER TABLE deliveries ADD COLUMN destination TEXT NOT NULL DEFAULT '';
 ALTER TABLE deliveries ADD COLUMN claims BIGINT NOT NULL DEFAULT 0;
-`
-
-// servedV (SQLite's v5, Postgres's v4) records which event a copy of an
-// object was first given to: only that event sees the copy before it as
-// previous, so one change is seen as a change once.
-const servedV = `
-ALTER TABLE snapshots ADD COLUMN served_by TEXT NOT NULL DEFAULT '';
 `
 
 // sqliteV2 replaces the dedup index, written at a random page per event,

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 )
 
 // Snapshot returns the stored copy of one object.
@@ -36,7 +35,7 @@ func (s *sqlStore) PutSnapshot(ctx context.Context, snap *Snapshot) error {
 	return s.b.write(ctx, func(tx q) error {
 		_, err := tx.exec(ctx, `INSERT INTO snapshots (object, id, data, fetched_at) VALUES (?, ?, ?, ?)
 			ON CONFLICT (object, id) DO UPDATE SET prior = snapshots.data, prior_at = snapshots.fetched_at,
-			data = excluded.data, fetched_at = excluded.fetched_at, served_by = ''
+			data = excluded.data, fetched_at = excluded.fetched_at
 			WHERE excluded.fetched_at >= snapshots.fetched_at`,
 			snap.Object, snap.ID, blob(snap.Data), ms(at))
 		if err != nil {
@@ -44,24 +43,6 @@ func (s *sqlStore) PutSnapshot(ctx context.Context, snap *Snapshot) error {
 		}
 		return nil
 	})
-}
-
-// ServeSnapshot gives the copy of an object fetched at fetchedAt to event
-// eventID, and reports whether that event is the first to have it (or had
-// it first before): only the first sees the copy before it as previous.
-// Another copy having replaced it meanwhile makes the answer false.
-func (s *sqlStore) ServeSnapshot(ctx context.Context, object, id string, fetchedAt time.Time, eventID string) (bool, error) {
-	var first bool
-	err := s.b.write(ctx, func(tx q) error {
-		n, err := tx.exec(ctx, `UPDATE snapshots SET served_by = ? WHERE object = ? AND id = ? AND fetched_at = ?
-			AND (served_by = '' OR served_by = ?)`, eventID, object, id, ms(fetchedAt), eventID)
-		if err != nil {
-			return fmt.Errorf("serving snapshot %s %s: %w", object, id, err)
-		}
-		first = n == 1
-		return nil
-	})
-	return first, err
 }
 
 // DeleteSnapshot erases an object's copies.

@@ -112,9 +112,6 @@ type Store interface {
 	PutSnapshot(ctx context.Context, s *Snapshot) error
 	// DeleteSnapshot erases an object's copies (personal data).
 	DeleteSnapshot(ctx context.Context, object, id string) error
-	// ServeSnapshot records that the copy fetched at fetchedAt is given to
-	// event eventID, and reports whether that event is the first given it.
-	ServeSnapshot(ctx context.Context, object, id string, fetchedAt time.Time, eventID string) (first bool, err error)
 	// TakeCall reserves one call of an API method if the budget allows it
 	// at now: fewer than perHour calls in the hour and perDay in the day
 	// before now, and no pause in force. Otherwise ok is false and next is

@@ -55,7 +55,6 @@ func Run(t *testing.T, newURL NewURL) {
 		{"Replay", testReplay},
 		{"Events", testEvents},
 		{"SnapshotPrior", testSnapshotPrior},
-		{"ServeSnapshot", testServeSnapshot},
 		{"ErasePersonal", testErasePersonal},
 		{"EraseDefaultsAndNoKey", testEraseDefaultsAndNoKey},
 		{"EraseWhileFinishing", testEraseWhileFinishing},
