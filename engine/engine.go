@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -83,10 +84,39 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*Router, error)
 	r.worker = work.New(work.Options{
 		Store: st, Rules: r.rules.current, Fetcher: fetcher, Objects: objectNames(cfg), Kinds: kinds,
 		EraseOn: eraseOn(cfg), EventLease: eventLease(cfg), Owner: owner(), Concurrency: cfg.Workers, Now: opts.Now, Logger: r.log, Metrics: work.NewMetrics(r.reg),
+		Scrub: r.scrub,
 	})
 	r.webhook = r.newServer(r.webhookHandler())
 	r.admin = r.newServer(r.adminHandler())
 	return r, nil
+}
+
+// minShownSecret is the shortest value from the environment that is cut
+// out of what hirewire shows and keeps of peers' answers. Shorter ones are
+// customer numbers, ports and the like, which would cut digits out of ids;
+// credentials are longer.
+const minShownSecret = 8
+
+// secrets are the values from the environment in the config and in every
+// rules version loaded (deliveries made with older rules are still shown),
+// longest first so that one containing another is cut whole.
+func (r *Router) secrets() []string {
+	var out []string
+	for _, v := range append(r.cfg.Secrets(), r.rules.secrets()...) {
+		if len(v) >= minShownSecret && !slices.Contains(out, v) {
+			out = append(out, v)
+		}
+	}
+	slices.SortFunc(out, func(a, b string) int { return len(b) - len(a) })
+	return out
+}
+
+// scrub cuts the secrets out of s.
+func (r *Router) scrub(s string) string {
+	for _, v := range r.secrets() {
+		s = strings.ReplaceAll(s, v, "[redacted]")
+	}
+	return s
 }
 
 // owner names this process as a lease holder.

@@ -181,6 +181,6 @@ func (r *Router) adminHandler() http.Handler {
 	return admin.New(admin.Options{
 		Token: r.cfg.AdminToken, Store: r.store, Registry: r.reg,
 		Rules: r.rules.status, Reload: r.rules.reload, Wake: r.worker.Notify, Now: r.opts.Now, Logger: r.log,
-		Secrets: func() []string { return append(r.cfg.Secrets(), r.rules.secrets()...) },
+		Secrets: r.secrets,
 	})
 }

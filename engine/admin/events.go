@@ -60,8 +60,9 @@ func (h *Handler) events(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	out := make([]*eventView, 0, len(recs))
+	secrets := h.opts.Secrets()
 	for _, rec := range recs {
-		out = append(out, viewEvent(rec, false, nil))
+		out = append(out, viewEvent(rec, false, secrets))
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"events": out})
 }
@@ -80,8 +81,9 @@ func (h *Handler) deliveries(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	out := make([]*deliveryView, 0, len(ds))
+	secrets := h.opts.Secrets()
 	for _, d := range ds {
-		out = append(out, viewDelivery(d, false, nil))
+		out = append(out, viewDelivery(d, false, secrets))
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"deliveries": out})
 }
@@ -108,14 +110,14 @@ func viewEvent(rec *store.EventRecord, full bool, secrets []string) *eventView {
 
 func viewDelivery(d *store.Delivery, full bool, secrets []string) *deliveryView {
 	v := &deliveryView{ID: d.ID, EventID: d.EventID, Rule: d.Rule, Action: d.Action, Kind: d.Kind, Status: d.Status,
-		Attempts: d.Attempts, Max: d.MaxAttempts, LastError: d.LastError}
+		Attempts: d.Attempts, Max: d.MaxAttempts, LastError: cut(d.LastError, secrets)}
 	if d.Status == store.DeliveryPending {
 		v.NextAt = optTime(d.NextAt)
 	}
 	if full {
 		v.Payload = Redact(d.Payload, secrets)
 		for _, a := range d.History {
-			v.History = append(v.History, attemptView{N: a.N, At: a.At, Duration: a.Duration.String(), OK: a.OK, Detail: a.Detail})
+			v.History = append(v.History, attemptView{N: a.N, At: a.At, Duration: a.Duration.String(), OK: a.OK, Detail: cut(a.Detail, secrets)})
 		}
 	}
 	return v
@@ -185,14 +187,19 @@ func redactValue(v any, secret bool, secrets []string) any {
 		if secret && x != "" {
 			return "[redacted]"
 		}
-		for _, s := range secrets {
-			if s != "" {
-				x = strings.ReplaceAll(x, s, "[redacted]")
-			}
-		}
-		return redactURL(x)
+		return redactURL(cut(x, secrets))
 	}
 	return v
+}
+
+// cut replaces every secret in s (longest first, as given).
+func cut(s string, secrets []string) string {
+	for _, v := range secrets {
+		if v != "" {
+			s = strings.ReplaceAll(s, v, "[redacted]")
+		}
+	}
+	return s
 }
 
 // redactURL hides a URL's password and the values of secret-looking query

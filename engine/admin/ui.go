@@ -84,12 +84,13 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) ui(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	d := uiData{Rules: h.opts.Rules()}
+	secrets := h.opts.Secrets()
 	if id := r.URL.Query().Get("event"); id != "" {
 		rec, err := h.opts.Store.Event(ctx, id)
 		if err != nil {
 			d.Error = "event " + id + ": " + err.Error()
 		} else {
-			d.Event = viewEvent(rec, true, h.opts.Secrets())
+			d.Event = viewEvent(rec, true, secrets)
 			d.Trace = &uiTrace{}
 			if json.Unmarshal(rec.Trace, d.Trace) != nil {
 				d.Trace = nil
@@ -101,14 +102,14 @@ func (h *Handler) ui(w http.ResponseWriter, r *http.Request) {
 		d.Error = "listing events: " + err.Error()
 	}
 	for _, rec := range recs {
-		d.Events = append(d.Events, viewEvent(rec, false, nil))
+		d.Events = append(d.Events, viewEvent(rec, false, secrets))
 	}
 	dead, err := h.opts.Store.Deliveries(ctx, store.DeliveryDead, 50)
 	if err != nil {
 		d.Error = "listing dead deliveries: " + err.Error()
 	}
 	for _, dl := range dead {
-		d.Dead = append(d.Dead, viewDelivery(dl, false, nil))
+		d.Dead = append(d.Dead, viewDelivery(dl, false, secrets))
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Content-Security-Policy", "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'")

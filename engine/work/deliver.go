@@ -27,6 +27,10 @@ func (w *Worker) deliver(ctx context.Context, d *store.Delivery) {
 		// Shutdown cut the attempt: leave it to the next owner, uncounted.
 		return
 	}
+	detail = w.opts.Scrub(detail)
+	if err != nil {
+		err = &scrubbed{err: err, msg: w.opts.Scrub(err.Error())}
+	}
 	now := w.opts.Now()
 	a.Duration = now.Sub(start)
 	d.Attempts = a.N
@@ -36,6 +40,16 @@ func (w *Worker) deliver(ctx context.Context, d *store.Delivery) {
 		w.opts.Logger.Error("recording attempt failed", "delivery", d.ID, "err", ferr)
 	}
 }
+
+// scrubbed is an error with secrets cut out of its text; errors.Is and As
+// still see the error it stands for (permanent, retry after).
+type scrubbed struct {
+	err error
+	msg string
+}
+
+func (e *scrubbed) Error() string { return e.msg }
+func (e *scrubbed) Unwrap() error { return e.err }
 
 // send calls kind.Send; a panic in it makes the delivery dead instead of
 // ending the router or coming back at every lease.

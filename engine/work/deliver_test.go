@@ -309,3 +309,16 @@ func TestHungPeerBacklogIsPassedOver(t *testing.T) {
 		t.Errorf("%v deliveries claimed and put back, want none: claims pass over a full destination", n)
 	}
 }
+
+// TestScrubbedErrorKeepsItsKind: cutting secrets out of an error's text
+// keeps what it says to the retry logic: permanent, or retry after.
+func TestScrubbedErrorKeepsItsKind(t *testing.T) {
+	perm := &scrubbed{err: actions.Permanent(errors.New("404 Cannot POST /hook/s3cret")), msg: "404 Cannot POST /hook/[redacted]"}
+	if !actions.IsPermanent(perm) || perm.Error() != "404 Cannot POST /hook/[redacted]" {
+		t.Errorf("permanent error after scrubbing: permanent %v, text %q", actions.IsPermanent(perm), perm.Error())
+	}
+	later := &scrubbed{err: actions.RetryAfter(errors.New("429"), time.Minute), msg: "429"}
+	if d, ok := actions.RetryDelay(later); !ok || d != time.Minute {
+		t.Errorf("retry-after error after scrubbing: %v, %v", d, ok)
+	}
+}

@@ -61,6 +61,10 @@ type Options struct {
 	// of that type erases, because the person asked to be forgotten. Nil
 	// means DefaultEraseOn; an empty map erases nothing.
 	EraseOn map[string]string
+	// Scrub cuts secrets out of what a peer answered (an error may echo
+	// the URL, with a secret in its path) before it is logged or stored.
+	// Nil keeps it as it is.
+	Scrub   func(string) string
 	Now     func() time.Time
 	Logger  *slog.Logger
 	Metrics *Metrics
@@ -96,6 +100,9 @@ func New(opts Options) *Worker {
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
+	}
+	if opts.Scrub == nil {
+		opts.Scrub = func(s string) string { return s }
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
