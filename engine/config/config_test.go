@@ -149,6 +149,17 @@ func TestTypeErrorsNameTheSettingNotTheValue(t *testing.T) {
 	if strings.Contains(err.Error(), "secret") || strings.Contains(err.Error(), "hunter") {
 		t.Errorf("error quotes a value: %v", err)
 	}
+	// Two settings on one line: the one whose value is wrong is named.
+	_, err = Parse([]byte("sources:\n  hrmanager:\n    secret: s\n    api: {budget: {per_hour: 8, per_day: lots}}\n"), env(nil))
+	if err == nil || !strings.Contains(err.Error(), "sources.hrmanager.api.budget.per_day: want a whole number") {
+		t.Errorf("flow mapping: err = %v, want per_day named", err)
+	}
+	// A value yaml.v3 would quote in a form not recognised is still not quoted.
+	_, err = Parse([]byte("sources:\n  hrmanager:\n    secret: s\n    max_body: ${MB}\n"), env(map[string]string{"MB": "ab`cdefghijkl"}))
+	if err == nil || !strings.Contains(err.Error(), "4:15: sources.hrmanager.max_body: want a whole number") ||
+		strings.Contains(err.Error(), "ab`c") || strings.Contains(err.Error(), "cdef") {
+		t.Errorf("value with a backtick: err = %v, want no part of the value", err)
+	}
 	_, err = Parse([]byte("sources:\n  hrmanager:\n    secret: s\n    dedup_window: ten minutes\n"), env(nil))
 	if err == nil || !strings.Contains(err.Error(), "4:19: sources.hrmanager.dedup_window: want a duration such as 90s, 10m or 1h30m, not text") {
 		t.Errorf("err = %v", err)

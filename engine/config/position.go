@@ -51,8 +51,12 @@ func keyNode(doc *yaml.Node, path []string) *yaml.Node {
 	return found
 }
 
-// typeErrorLine is one line of a *yaml.TypeError.
-var typeErrorLine = regexp.MustCompile("^line ([0-9]+): cannot unmarshal (!![a-z]+)(?: `[^`]*`)? into (.+)$")
+// typeErrorLine is one line of a *yaml.TypeError: line, tag, the start of
+// the value (cut by yaml.v3 to 7 characters and "..."), and the Go type.
+var (
+	typeErrorLine = regexp.MustCompile("^line ([0-9]+): cannot unmarshal (!![a-z]+)(?: `(.*)`)? into ([^ ]+)$")
+	errorLine     = regexp.MustCompile("^line ([0-9]+): ")
+)
 
 // typeErrors rewrites the errors yaml.v3 reports for values of the wrong
 // type as line:col errors that name the setting and what it takes. They
@@ -66,12 +70,16 @@ func typeErrors(doc *yaml.Node, err error) error {
 	for _, line := range te.Errors {
 		m := typeErrorLine.FindStringSubmatch(line)
 		if m == nil {
-			errs = append(errs, errors.New(line))
+			if l := errorLine.FindStringSubmatch(line); l != nil {
+				errs = append(errs, fmt.Errorf("%s: a value of the wrong type", l[1]))
+			} else {
+				errs = append(errs, errors.New("a value of the wrong type"))
+			}
 			continue
 		}
 		n, _ := strconv.Atoi(m[1])
-		msg := fmt.Sprintf("want %s, not %s", want(m[3]), tagName(m[2]))
-		path, v := valueAtLine(doc, n, "")
+		msg := fmt.Sprintf("want %s, not %s", want(m[4]), tagName(m[2]))
+		path, v := valueAtLine(doc, n, strings.TrimSuffix(m[3], "..."))
 		if v == nil {
 			errs = append(errs, fmt.Errorf("%d: %s", n, msg))
 			continue
@@ -81,34 +89,50 @@ func typeErrors(doc *yaml.Node, err error) error {
 	return errors.Join(errs...)
 }
 
-// valueAtLine finds the first value node on line under n, with its path.
-func valueAtLine(n *yaml.Node, line int, path string) (string, *yaml.Node) {
+// valueAtLine finds the value node on line whose text starts with prefix
+// (several settings may share a line: {per_hour: 8, per_day: lots}), else
+// the first on the line, with its path.
+func valueAtLine(doc *yaml.Node, line int, prefix string) (string, *yaml.Node) {
+	var firstPath, matchPath string
+	var first, match *yaml.Node
+	walkValues(doc, "", func(path string, v *yaml.Node) {
+		if v.Line != line {
+			return
+		}
+		if first == nil {
+			firstPath, first = path, v
+		}
+		if match == nil && v.Kind == yaml.ScalarNode && prefix != "" && strings.HasPrefix(v.Value, prefix) {
+			matchPath, match = path, v
+		}
+	})
+	if match != nil {
+		return matchPath, match
+	}
+	return firstPath, first
+}
+
+// walkValues calls fn for every value node under n (not keys), with its
+// path, in document order.
+func walkValues(n *yaml.Node, path string, fn func(string, *yaml.Node)) {
 	switch n.Kind {
+	case yaml.DocumentNode:
+		for _, c := range n.Content {
+			walkValues(c, path, fn)
+		}
 	case yaml.MappingNode:
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			p := strings.TrimPrefix(path+"."+n.Content[i].Value, ".")
-			if v := n.Content[i+1]; v.Line == line && v.Kind == yaml.ScalarNode {
-				return p, v
-			}
-			if p, v := valueAtLine(n.Content[i+1], line, p); v != nil {
-				return p, v
-			}
+			fn(p, n.Content[i+1])
+			walkValues(n.Content[i+1], p, fn)
 		}
 	case yaml.SequenceNode:
 		for i, c := range n.Content {
 			p := fmt.Sprintf("%s[%d]", path, i)
-			if c.Line == line && c.Kind == yaml.ScalarNode {
-				return p, c
-			}
-			if p, v := valueAtLine(c, line, p); v != nil {
-				return p, v
-			}
+			fn(p, c)
+			walkValues(c, p, fn)
 		}
 	}
-	if n.Line == line && n.Kind != yaml.ScalarNode {
-		return path, n
-	}
-	return "", nil
 }
 
 // want describes a Go type the way a config's reader thinks of it.
