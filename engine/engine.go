@@ -55,6 +55,9 @@ type Router struct {
 // New opens the store and loads the rules. Rules with errors are a start-up
 // error: a router never starts on rules it cannot apply.
 func New(ctx context.Context, cfg *config.Config, opts Options) (*Router, error) {
+	if err := cfg.CheckServe(); err != nil {
+		return nil, err
+	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}

@@ -26,9 +26,11 @@ func runCheck(_ context.Context, args []string, stdout, stderr io.Writer) error 
 		paths = []string{cfg.Rules}
 	}
 	failed := false
-	if err := engine.CheckObjects(cfg); err != nil {
-		fmt.Fprintln(stderr, err)
-		failed = true
+	for _, err := range []error{cfg.CheckServe(), engine.CheckObjects(cfg)} {
+		if err != nil {
+			fmt.Fprintln(stderr, err)
+			failed = true
+		}
 	}
 	for _, p := range paths {
 		n, err := engine.CheckRules(cfg, p)

@@ -119,16 +119,34 @@ func TestSettingsCheckedWithTheirPlace(t *testing.T) {
 		secured + "workers: -1\n":                                   `2:1: workers: must not be negative`,
 		"sources:\n  hrmanager:\n    secret: s\n    max_body: -5\n": `4:5: sources.hrmanager.max_body: must be a positive number`,
 		"sources:\n  hrmanager:\n    signing_key: xyz\n":            `3:5: sources.hrmanager.signing_key: not a hex-encoded key`,
-		"sources:\n  hrmanager:\n    path: /h\n":                    `2:3: sources.hrmanager.secret: empty, and no signing_key either`,
-		"listen: :1\n":                                              `sources.hrmanager.secret: empty, and no signing_key either`,
 	} {
 		_, err := Parse([]byte(src), env(nil))
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%q: err = %v, want %q", src, err, want)
 		}
 	}
-	if _, err := Parse([]byte("sources: {hrmanager: {signing_key: 00ff}}\n"), env(nil)); err != nil {
-		t.Errorf("a signing key alone authenticates webhooks: %v", err)
+}
+
+// TestServeNeedsAuthenticatedWebhooks: serve (and check) refuse a source
+// with neither secret nor signing key, at its place; other commands, which
+// receive no webhooks, load such a config.
+func TestServeNeedsAuthenticatedWebhooks(t *testing.T) {
+	for src, want := range map[string]string{
+		"sources:\n  hrmanager:\n    path: /h\n":                      `:2:3: sources.hrmanager.secret: empty, and no signing_key either`,
+		"listen: :1\n":                                                `:sources.hrmanager.secret: empty, and no signing_key either`,
+		"sources: {hrmanager: {secret: \"${S:-}\"}}\n":                `:1:23: sources.hrmanager.secret: empty`,
+		"sources: {hrmanager: {signing_key: 00ff}}\n":                 "",
+		"sources: {hrmanager: {secret: \"${S:-fallback-secret}\"}}\n": "",
+	} {
+		cfg, err := Parse([]byte(src), env(map[string]string{"S": ""}))
+		if err != nil {
+			t.Errorf("%q: other commands cannot load it: %v", src, err)
+			continue
+		}
+		err = cfg.CheckServe()
+		if want == "" && err != nil || want != "" && (err == nil || !strings.Contains(err.Error(), want)) {
+			t.Errorf("%q: CheckServe = %v, want %q", src, err, want)
+		}
 	}
 }
 

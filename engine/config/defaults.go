@@ -3,6 +3,7 @@ package config
 import (
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/url"
@@ -127,9 +128,6 @@ func (c *Config) validate(doc *yaml.Node) error {
 		if !strings.HasPrefix(s.Path, "/") {
 			bad(src+".path", "must start with /")
 		}
-		if s.Secret == "" && s.SigningKey == "" {
-			bad(src+".secret", "empty, and no signing_key either: anyone who reaches the listener could post events; set the secret the webhooks carry in %s (or a signing_key)", s.SecretField)
-		}
 		if _, err := hex.DecodeString(s.SigningKey); err != nil {
 			bad(src+".signing_key", "not a hex-encoded key")
 		}
@@ -157,6 +155,22 @@ func (c *Config) validate(doc *yaml.Node) error {
 			for _, line := range strings.Split(err.Error(), "\n") {
 				errs = append(errs, errors.New(posOf(doc, "smtp")+line))
 			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// CheckServe reports what serve needs beyond what every command does:
+// webhooks that are authenticated. Without a secret or a signing key
+// anyone who reaches the listener could post events. Errors start with
+// the file and the line:col of the setting.
+func (c *Config) CheckServe() error {
+	var errs []error
+	for name, s := range c.Sources {
+		if s.Secret == "" && s.SigningKey == "" {
+			path := "sources." + name + ".secret"
+			errs = append(errs, fmt.Errorf("%s:%s%s: empty, and no signing_key either: anyone who reaches the listener could post events; set the secret the webhooks carry in %s (or a signing_key)",
+				c.File, c.Pos(path), path, s.SecretField))
 		}
 	}
 	return errors.Join(errs...)
