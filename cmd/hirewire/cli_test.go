@@ -71,6 +71,17 @@ func TestUsageAndUnknownCommand(t *testing.T) {
 		t.Errorf("unknown: %d %q", code, errOut.String())
 	}
 	out.Reset()
+	if code := run(context.Background(), []string{"-h"}, &out, &errOut); code != 0 || !strings.Contains(out.String(), "serve") {
+		t.Errorf("-h: exit %d, stdout %q; want 0 and the commands", code, out.String())
+	}
+	errOut.Reset()
+	if code := run(context.Background(), []string{"check", "-h"}, &out, &errOut); code != 0 || !strings.Contains(errOut.String(), "-config") {
+		t.Errorf("check -h: exit %d, %q; want 0 and its flags", code, errOut.String())
+	}
+	if code := run(context.Background(), []string{"check", "-nope"}, &out, &errOut); code != 2 {
+		t.Errorf("check -nope: exit %d, want 2", code)
+	}
+	out.Reset()
 	if code := run(context.Background(), []string{"version"}, &out, &errOut); code != 0 || !strings.HasPrefix(out.String(), "hirewire ") {
 		t.Errorf("version: %d %q", code, out.String())
 	}

@@ -15,8 +15,12 @@ import (
 // version is set at build time with -ldflags "-X main.version=…".
 var version = "dev"
 
-// errUsage makes main exit 2 after a usage message was printed.
-var errUsage = errors.New("usage")
+// errUsage makes main exit 2 after a usage message was printed; errHelp
+// exits 0 after the help that -h asked for.
+var (
+	errUsage = errors.New("usage")
+	errHelp  = errors.New("help")
+)
 
 // exitError carries an exit status chosen by a subcommand.
 type exitError struct{ code int }
@@ -44,9 +48,13 @@ func main() {
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "-help" || args[0] == "help" {
+	if len(args) == 0 {
 		usage(stderr)
 		return 2
+	}
+	if args[0] == "-h" || args[0] == "-help" || args[0] == "--help" || args[0] == "help" {
+		usage(stdout)
+		return 0
 	}
 	for _, c := range commands {
 		if c.name != args[0] {
@@ -55,7 +63,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err := c.run(ctx, args[1:], stdout, stderr)
 		var ee exitError
 		switch {
-		case err == nil:
+		case err == nil, errors.Is(err, errHelp):
 			return 0
 		case errors.Is(err, errUsage):
 			return 2

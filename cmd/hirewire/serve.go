@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -20,14 +21,16 @@ func newFlags(name string, stderr io.Writer) *flag.FlagSet {
 	return fs
 }
 
-// parse runs fs.Parse and maps -h and bad flags to errUsage.
-// parse parses args into fs. Flags may also follow the positional
+// parse parses args into fs; -h gives errHelp and a bad flag errUsage,
+// after fs printed the flags. Flags may also follow the positional
 // arguments ("events ID -json"), which are left in fs.Args(); after "--"
 // everything is positional.
 func parse(fs *flag.FlagSet, args []string) error {
 	var pos []string
 	for {
-		if err := fs.Parse(args); err != nil {
+		if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
+			return errHelp
+		} else if err != nil {
 			return errUsage
 		}
 		rest := fs.Args()
