@@ -7,6 +7,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/hirewire/hirewire/actions"
 	"github.com/hirewire/hirewire/engine/store"
 )
@@ -101,9 +103,10 @@ func outcome(err error) string {
 
 // destinations counts the deliveries being sent to each destination.
 type destinations struct {
-	mu   sync.Mutex
-	max  int
-	busy map[string]int
+	mu    sync.Mutex
+	max   int
+	busy  map[string]int
+	gauge *prometheus.GaugeVec // sends in flight by destination
 	// passed says the latest claim passed over a delivery whose
 	// destination was full: a slot given back may let it go.
 	passed bool
@@ -121,6 +124,7 @@ func (ds *destinations) take(dest string) bool {
 		return false
 	}
 	ds.busy[dest]++
+	ds.gauge.WithLabelValues(dest).Set(float64(ds.busy[dest]))
 	return true
 }
 
@@ -159,6 +163,7 @@ func (ds *destinations) give(dest string) bool {
 	if ds.busy[dest]--; ds.busy[dest] <= 0 {
 		delete(ds.busy, dest)
 	}
+	ds.gauge.WithLabelValues(dest).Set(float64(ds.busy[dest]))
 	return ds.passed
 }
 

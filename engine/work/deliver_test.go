@@ -247,6 +247,9 @@ func TestBusyDestinationLeavesSlotsForOthers(t *testing.T) {
 	if n := inFlight.Load(); n != 2 {
 		t.Errorf("%d sends to the hung peer in flight, want its share: 2 of 4 slots", n)
 	}
+	if g := gauge(t, metrics.InFlight.WithLabelValues("slow")); g != 2 {
+		t.Errorf("in-flight gauge of the hung peer = %v, want 2", g)
+	}
 	waiting := 0
 	for _, d := range v.event(id).Deliveries {
 		if strings.HasPrefix(string(d.Payload), `{"text":"slow/`) && d.Status == store.DeliveryPending && d.Attempts == 0 {
@@ -266,6 +269,9 @@ func TestBusyDestinationLeavesSlotsForOthers(t *testing.T) {
 			t.Errorf("slow delivery %d: %s after %d attempts, want delivered on the first", i, d.Status, d.Attempts)
 		}
 	}
+	v.eventually("the in-flight gauge to fall to 0", func() bool {
+		return gauge(t, metrics.InFlight.WithLabelValues("slow")) == 0
+	})
 	if m := most.Load(); m > 2 {
 		t.Errorf("%d sends to one peer at once, want at most 2", m)
 	}

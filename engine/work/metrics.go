@@ -11,6 +11,7 @@ type Metrics struct {
 	Attempts        *prometheus.CounterVec
 	DeadDeliveries  prometheus.Counter
 	Postponed       prometheus.Counter
+	InFlight        *prometheus.GaugeVec
 }
 
 // NewMetrics makes the collectors and registers them with reg (nil: not
@@ -31,9 +32,12 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Help: "Deliveries that became dead; each needs a person (see /api/deliveries?status=dead)."}),
 		Postponed: prometheus.NewCounter(prometheus.CounterOpts{Name: "hirewire_deliveries_postponed_total",
 			Help: "Deliveries put back unsent because their destination already had its share of delivery slots."}),
+		InFlight: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "hirewire_destination_sends_in_flight",
+			Help: "Deliveries being sent, by destination (origin or SMTP server); at its share of the slots for long, the destination is slow and its other deliveries wait."},
+			[]string{"destination"}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.EventsProcessed, m.EventsWaiting, m.RulesMatched, m.RuleErrors, m.Attempts, m.DeadDeliveries, m.Postponed)
+		reg.MustRegister(m.EventsProcessed, m.EventsWaiting, m.RulesMatched, m.RuleErrors, m.Attempts, m.DeadDeliveries, m.Postponed, m.InFlight)
 	}
 	return m
 }

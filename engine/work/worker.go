@@ -113,7 +113,7 @@ func New(opts Options) *Worker {
 	if opts.EraseOn == nil {
 		opts.EraseOn = DefaultEraseOn()
 	}
-	w := &Worker{opts: opts, jitter: rand.Float64, dests: destinations{max: opts.PerDestination, busy: map[string]int{}}}
+	w := &Worker{opts: opts, jitter: rand.Float64, dests: destinations{max: opts.PerDestination, busy: map[string]int{}, gauge: opts.Metrics.InFlight}}
 	w.lanes = []*lane{
 		{name: "events", slots: make(chan struct{}, opts.Concurrency), wake: make(chan struct{}, 1), claim: w.claimEvents},
 		{name: "deliveries", slots: make(chan struct{}, opts.Concurrency), wake: make(chan struct{}, 1), claim: w.claimDeliveries},
