@@ -105,12 +105,7 @@ func TestConcurrentWaitersShareOneListCall(t *testing.T) {
 			api.serve(w, r)
 		}))
 		defer srv.Close()
-		f := newFetcher(t, api, clk, openStore(t, kind), func(o *Options) {
-			o.BaseURL = srv.URL
-			o.PerHour = 3
-			o.Objects = o.Objects[:1]
-			o.Objects[0].List = &ListConfig{Get: "Candidates/json/?posid={{ event.ProjectId }}&take=100", Select: "Items"}
-		})
+		f := newFetcher(t, api, clk, openStore(t, kind), withList(srv.URL, 3, 100))
 		for _, c := range []int{1, 7, 8} { // spend the hour
 			e, fl := newEvent("CandidateUpdated", c, clk.Now())
 			if _, err := f.Fetch(ctx, e, fl, []string{"candidate"}); err != nil {
@@ -167,12 +162,7 @@ func TestUnusableListFallsBackToSingleGets(t *testing.T) {
 			api.serve(w, r)
 		}))
 		defer srv.Close()
-		f := newFetcher(t, api, clk, openStore(t, kind), func(o *Options) {
-			o.BaseURL = srv.URL
-			o.PerHour = 1
-			o.Objects = o.Objects[:1]
-			o.Objects[0].List = &ListConfig{Get: "Candidates/json/?posid={{ event.ProjectId }}&take=500", Select: "Items"}
-		})
+		f := newFetcher(t, api, clk, openStore(t, kind), withList(srv.URL, 1, 500))
 		e1, f1 := newEvent("CandidateUpdated", 1, clk.Now())
 		if _, err := f.Fetch(ctx, e1, f1, []string{"candidate"}); err != nil {
 			t.Fatal(err)
@@ -209,4 +199,16 @@ func TestUnusableListFallsBackToSingleGets(t *testing.T) {
 			t.Errorf("served %v, want both candidates fetched alone", served)
 		}
 	})
+}
+
+// withList configures the candidate alone, with a list call of the
+// position's candidates (take per page), against the API at url, with
+// perHour calls an hour.
+func withList(url string, perHour, take int) func(*Options) {
+	return func(o *Options) {
+		o.BaseURL = url
+		o.PerHour = perHour
+		o.Objects = o.Objects[:1]
+		o.Objects[0].List = &ListConfig{Get: "Candidates/json/?posid={{ event.ProjectId }}&take=" + strconv.Itoa(take), Select: "Items"}
+	}
 }
